@@ -1,0 +1,57 @@
+"""access15: 15-minute health-care access and sub-centre siting from OpenStreetMap roads.
+
+>>> import access15 as ax
+>>> ax.Config().levels[0].minutes
+15.0
+"""
+
+from __future__ import annotations
+
+from ._data import sample_paths
+from .areas import read_boundary, read_zones
+from .config import Config, ServiceLevel, load_config
+from .coverage import CoverageResult, coverage
+from .demand import DemandCells, read_population
+from .errors import Access15Error, DataDownloadError, InputError, NetworkError, SolverError
+from .facilities import facilities_from_osm
+from .maps import make_map
+from .network import RoadNetwork, build_network, read_network
+from .osm import OsmData, read_osm
+from .pipeline import CountyRun, run_county
+from .siting import Recommendation, recommend_upgrades
+from .travel import nearest_facility, nearest_times, times_from_each
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Access15Error",
+    "Config",
+    "CountyRun",
+    "CoverageResult",
+    "DataDownloadError",
+    "DemandCells",
+    "InputError",
+    "NetworkError",
+    "OsmData",
+    "Recommendation",
+    "RoadNetwork",
+    "ServiceLevel",
+    "SolverError",
+    "__version__",
+    "build_network",
+    "coverage",
+    "facilities_from_osm",
+    "load_config",
+    "make_map",
+    "nearest_facility",
+    "nearest_times",
+    "read_boundary",
+    "read_network",
+    "read_osm",
+    "read_population",
+    "read_zones",
+    "recommend_upgrades",
+    "run_county",
+    "sample_paths",
+    "times_from_each",
+]

@@ -1,0 +1,290 @@
+"""Configuration: speeds per road class and mode, service levels, facility tiers, snapping.
+
+One frozen :class:`Config` is passed around; defaults are set for rural China and can be
+overridden from a TOML file (``access15 config`` prints the defaults as editable TOML).
+
+Units: speeds in km/h, distances in metres, times in minutes at this boundary (the engine works in
+seconds internally).
+
+Default drive speeds follow the design speeds of China's *Technical Standard of Highway
+Engineering* (JTG B01-2014: expressway 80–120 km/h, class-1 60–100, class-2 60–80, class-3 30–40,
+class-4 20–30) lowered to typical rural travel speeds; e-bike speeds are capped at 25 km/h by
+GB 17761-2018 (e-bikes may not use expressways); walking is 4.5 km/h everywhere it is allowed.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from .errors import InputError
+
+__all__ = ["MODES", "Config", "ServiceLevel", "load_config"]
+
+MODES = ("drive", "ebike", "walk")
+
+# km/h per OSM highway class and mode; a class missing for a mode is not usable by that mode.
+_DEFAULT_SPEEDS_KMH: dict[str, dict[str, float]] = {
+    "drive": {
+        "motorway": 100.0,  # 高速公路 expressway
+        "motorway_link": 40.0,
+        "trunk": 70.0,  # 国道 national road
+        "trunk_link": 40.0,
+        "primary": 60.0,  # 省道 provincial road
+        "primary_link": 35.0,
+        "secondary": 50.0,  # 县道 county road
+        "secondary_link": 30.0,
+        "tertiary": 40.0,  # 乡道 township road
+        "tertiary_link": 25.0,
+        "unclassified": 30.0,  # 村道 village road
+        "residential": 25.0,
+        "living_street": 10.0,
+        "service": 15.0,
+        "road": 25.0,
+        "track": 15.0,
+    },
+    "ebike": {
+        "trunk": 25.0,
+        "trunk_link": 20.0,
+        "primary": 25.0,
+        "primary_link": 20.0,
+        "secondary": 22.0,
+        "secondary_link": 20.0,
+        "tertiary": 20.0,
+        "tertiary_link": 18.0,
+        "unclassified": 18.0,
+        "residential": 15.0,
+        "living_street": 10.0,
+        "service": 12.0,
+        "road": 15.0,
+        "track": 12.0,
+        "cycleway": 18.0,
+        "path": 8.0,
+    },
+    "walk": {
+        k: 4.5
+        for k in (
+            "trunk",
+            "trunk_link",
+            "primary",
+            "primary_link",
+            "secondary",
+            "secondary_link",
+            "tertiary",
+            "tertiary_link",
+            "unclassified",
+            "residential",
+            "living_street",
+            "service",
+            "road",
+            "track",
+            "path",
+            "footway",
+            "pedestrian",
+            "steps",
+            "cycleway",
+        )
+    },
+}
+
+# Speed of the off-network first (and last) mile, km/h: from a population cell centre to the road.
+_DEFAULT_ACCESS_KMH = {"drive": 4.5, "ebike": 4.5, "walk": 4.5}
+
+
+@dataclass(frozen=True)
+class ServiceLevel:
+    """A service level: population within ``minutes`` of a facility of tier >= ``min_tier``.
+
+    Parameters
+    ----------
+    name : str
+        Short identifier, used in column names (``covered_<name>``).
+    min_tier : int
+        Lowest facility tier that provides the service (1 village clinic … 4 county hospital).
+    minutes : float
+        Travel-time threshold, minutes.
+    label : str
+        Human-readable label for tables and maps.
+    """
+
+    name: str
+    min_tier: int
+    minutes: float
+    label: str = ""
+
+
+_DEFAULT_LEVELS = (
+    ServiceLevel("basic", 1, 15.0, "any facility within 15 min"),
+    ServiceLevel("township", 2, 15.0, "township centre or higher within 15 min"),
+    ServiceLevel("subcentre", 3, 30.0, "sub-centre or county hospital within 30 min"),
+)
+
+# Tier rules for OSM tags, checked in order; an explicit ``access15:tier`` tag wins.
+_DEFAULT_TIER_RULES: tuple[tuple[str, str, int], ...] = (
+    ("amenity", "hospital", 4),
+    ("healthcare", "hospital", 4),
+    ("amenity", "clinic", 2),
+    ("healthcare", "clinic", 2),
+    ("healthcare", "centre", 2),
+    ("amenity", "doctors", 1),
+    ("healthcare", "doctor", 1),
+)
+
+TIER_NAMES = {
+    1: "village clinic",
+    2: "township health centre",
+    3: "sub-centre",
+    4: "county hospital",
+}
+
+
+def _frozen(mapping: dict[str, dict[str, float]]) -> MappingProxyType[str, Any]:
+    return MappingProxyType({k: MappingProxyType(dict(v)) for k, v in mapping.items()})
+
+
+@dataclass(frozen=True)
+class Config:
+    """Effective configuration of one run.
+
+    Parameters
+    ----------
+    speeds_kmh : mapping
+        ``{mode: {highway_class: km/h}}``. A class absent for a mode cannot be used by it.
+    access_kmh : mapping
+        ``{mode: km/h}`` speed of the off-network first/last mile (walking by default).
+    max_snap_m : float
+        Points farther than this from the nearest routable road node are *off-network*, metres.
+    levels : tuple of ServiceLevel
+        Service levels reported by coverage; the first is the headline 15-minute figure.
+    tier_rules : tuple of (key, value, tier)
+        OSM tag rules giving a facility's tier when no ``access15:tier`` tag is present.
+    upgrade_level : str
+        Name of the service level that site ranking (upgrades to tier 3) maximises.
+    k : int
+        Number of township centres to upgrade.
+    """
+
+    speeds_kmh: MappingProxyType[str, Any] = field(
+        default_factory=lambda: _frozen(_DEFAULT_SPEEDS_KMH)
+    )
+    access_kmh: MappingProxyType[str, float] = field(
+        default_factory=lambda: MappingProxyType(dict(_DEFAULT_ACCESS_KMH))
+    )
+    max_snap_m: float = 1000.0
+    levels: tuple[ServiceLevel, ...] = _DEFAULT_LEVELS
+    tier_rules: tuple[tuple[str, str, int], ...] = _DEFAULT_TIER_RULES
+    upgrade_level: str = "subcentre"
+    k: int = 3
+
+    def __post_init__(self) -> None:
+        problems = []
+        for mode, table in self.speeds_kmh.items():
+            if mode not in MODES:
+                problems.append(f"unknown mode {mode!r} in speeds (use one of {', '.join(MODES)})")
+            for cls, v in table.items():
+                if not v > 0:
+                    problems.append(f"speed for {mode}.{cls} must be > 0 km/h, got {v}")
+        for mode, v in self.access_kmh.items():
+            if not v > 0:
+                problems.append(f"access speed for {mode} must be > 0 km/h, got {v}")
+        if not self.max_snap_m > 0:
+            problems.append(f"max_snap_m must be > 0 metres, got {self.max_snap_m}")
+        names = [lv.name for lv in self.levels]
+        if len(set(names)) != len(names):
+            problems.append(f"service level names must be unique, got {names}")
+        for lv in self.levels:
+            if not lv.minutes > 0:
+                problems.append(f"service level {lv.name!r}: minutes must be > 0, got {lv.minutes}")
+            if lv.min_tier not in TIER_NAMES:
+                problems.append(f"service level {lv.name!r}: min_tier must be 1-4")
+        if self.upgrade_level not in names:
+            problems.append(f"upgrade_level {self.upgrade_level!r} is not one of {names}")
+        if self.k < 1:
+            problems.append(f"k must be >= 1, got {self.k}")
+        if problems:
+            msg = "invalid configuration: " + "; ".join(problems)
+            raise InputError(msg)
+
+    def level(self, name: str) -> ServiceLevel:
+        """Return the service level called ``name``."""
+        for lv in self.levels:
+            if lv.name == name:
+                return lv
+        msg = f"no service level named {name!r}; configured levels: {[x.name for x in self.levels]}"
+        raise InputError(msg)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain, JSON-serialisable form (for manifests and cache keys)."""
+        return {
+            "speeds_kmh": {m: dict(t) for m, t in self.speeds_kmh.items()},
+            "access_kmh": dict(self.access_kmh),
+            "max_snap_m": self.max_snap_m,
+            "levels": [asdict(lv) for lv in self.levels],
+            "tier_rules": [list(r) for r in self.tier_rules],
+            "upgrade_level": self.upgrade_level,
+            "k": self.k,
+        }
+
+    def fingerprint(self) -> str:
+        """Stable JSON text of the configuration, for cache keys."""
+        return json.dumps(self.to_dict(), sort_keys=True)
+
+
+def load_config(path: str | Path | None = None, **overrides: Any) -> Config:
+    """Load a configuration from a TOML file, with keyword overrides on top.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        TOML file with any of the keys of :class:`Config`; missing keys keep their defaults.
+        Speed tables are merged class by class into the defaults.
+    **overrides
+        Values that win over the file (e.g. from command-line flags).
+
+    Returns
+    -------
+    Config
+    """
+    data: dict[str, Any] = {}
+    if path is not None:
+        p = Path(path)
+        if not p.is_file():
+            msg = f"configuration file {str(p)!r} not found; create one with `access15 config`"
+            raise InputError(msg)
+        try:
+            data = tomllib.loads(p.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            msg = f"configuration file {str(p)!r} is not valid TOML ({exc}); fix or regenerate it"
+            raise InputError(msg) from None
+    data.update({k: v for k, v in overrides.items() if v is not None})
+    known = set(Config.__dataclass_fields__)
+    unknown = sorted(set(data) - known)
+    if unknown:
+        msg = f"unknown configuration keys {unknown}; known keys: {sorted(known)}"
+        raise InputError(msg)
+    kwargs: dict[str, Any] = {}
+    if "speeds_kmh" in data:
+        merged = {m: dict(t) for m, t in _DEFAULT_SPEEDS_KMH.items()}
+        for mode, table in data["speeds_kmh"].items():
+            merged.setdefault(mode, {}).update({k: float(v) for k, v in table.items()})
+        kwargs["speeds_kmh"] = _frozen(merged)
+    if "access_kmh" in data:
+        merged_a = dict(_DEFAULT_ACCESS_KMH)
+        merged_a.update({k: float(v) for k, v in data["access_kmh"].items()})
+        kwargs["access_kmh"] = MappingProxyType(merged_a)
+    if "levels" in data:
+        try:
+            kwargs["levels"] = tuple(ServiceLevel(**lv) for lv in data["levels"])
+        except TypeError as exc:
+            msg = f"bad service level in configuration ({exc}); keys: name, min_tier, minutes"
+            raise InputError(msg) from None
+    if "tier_rules" in data:
+        kwargs["tier_rules"] = tuple((str(k), str(v), int(t)) for k, v, t in data["tier_rules"])
+    for key in ("max_snap_m", "upgrade_level", "k"):
+        if key in data:
+            kwargs[key] = data[key]
+    return Config(**kwargs)

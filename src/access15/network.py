@@ -1,0 +1,441 @@
+"""The routable road network: travel-time weights per mode, CSR arrays, snapping.
+
+A :class:`RoadNetwork` owns the arrays the kernels route on: node OSM ids and coordinates (WGS-84
+and a local UTM CRS in metres) and a ``scipy.sparse.csr_matrix`` of edge travel times in seconds.
+Kernels take and return integer node *indexes*; only this object maps them to OSM ids.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
+
+from .config import MODES, Config
+from .errors import InputError, NetworkError
+from .osm import OsmData, read_osm
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import networkx as nx
+
+__all__ = ["NetworkStats", "RoadNetwork", "build_network", "parse_maxspeed", "read_network"]
+
+log = logging.getLogger(__name__)
+
+EARTH_RADIUS_M = 6_371_009.0
+_ONEWAY_FWD = frozenset({"yes", "true", "1"})
+_ONEWAY_REV = frozenset({"-1", "reverse"})
+_NO = frozenset({"no", "private"})
+_YES = frozenset({"yes", "designated", "permissive", "destination", "customers", "delivery"})
+_MODE_ACCESS_KEYS = {
+    "drive": ("motorcar", "motor_vehicle", "vehicle"),
+    "ebike": ("bicycle", "vehicle"),
+    "walk": ("foot",),
+}
+_MPH = 1.609344
+_NUM = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(km/h|kmh|kph|mph)?\s*$", re.IGNORECASE)
+
+
+def parse_maxspeed(value: str | None) -> float:
+    """Parse an OSM ``maxspeed`` value to km/h.
+
+    Parameters
+    ----------
+    value : str or None
+        Tag value such as ``"60"``, ``"40 mph"``, ``"50;60"``; zone values (``"CN:rural"``)
+        and junk (``"signals"``) give NaN.
+
+    Returns
+    -------
+    float
+        Speed in km/h, or NaN when the value carries no usable number.
+
+    Examples
+    --------
+    >>> parse_maxspeed("40 mph")
+    64.37376
+    >>> parse_maxspeed("50;60")
+    50.0
+    >>> parse_maxspeed("signals")
+    nan
+    """
+    if value is None:
+        return math.nan
+    speeds = []
+    for part in str(value).split(";"):
+        m = _NUM.match(part)
+        if m:
+            v = float(m.group(1))
+            if (m.group(2) or "").lower() == "mph":
+                v *= _MPH
+            if v > 0:
+                speeds.append(v)
+    return min(speeds) if speeds else math.nan
+
+
+def utm_epsg(lon: float, lat: float) -> int:
+    """EPSG code of the WGS-84 UTM zone containing (lon, lat), degrees.
+
+    Examples
+    --------
+    >>> utm_epsg(112.6, 27.4)
+    32649
+    """
+    zone = int((lon + 180.0) // 6.0) % 60 + 1
+    return (32600 if lat >= 0 else 32700) + zone
+
+
+def haversine_m(
+    lon1: npt.ArrayLike, lat1: npt.ArrayLike, lon2: npt.ArrayLike, lat2: npt.ArrayLike
+) -> npt.NDArray[np.float64]:
+    """Great-circle distance in metres between WGS-84 points (degrees)."""
+    lon1, lat1, lon2, lat2 = (np.radians(np.asarray(a, dtype=np.float64)) for a in (lon1, lat1, lon2, lat2))
+    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+@dataclass(frozen=True)
+class NetworkStats:
+    """What happened while building a network (for diagnostics).
+
+    Attributes are counts, except ``road_km`` (kilometres of routable road, both directions once).
+    """
+
+    ways_read: int
+    ways_used: int
+    segments_missing_nodes: int
+    nodes_total: int
+    nodes_dropped: int
+    components: int
+    road_km: float
+
+
+@dataclass(frozen=True, repr=False)
+class RoadNetwork:
+    """A routable road network for one travel mode.
+
+    Attributes
+    ----------
+    mode : str
+        ``"drive"``, ``"ebike"`` or ``"walk"``.
+    crs : str
+        Local metric CRS of ``x``/``y`` (a UTM zone, e.g. ``"EPSG:32649"``).
+    node_ids : ndarray of int64
+        OSM node id of each node index.
+    lon, lat : ndarray of float64
+        WGS-84 coordinates, degrees.
+    x, y : ndarray of float64
+        Coordinates in ``crs``, metres.
+    edge_u, edge_v : ndarray of int64
+        Directed edges as node indexes (travel is allowed from ``u`` to ``v``).
+    edge_length_m, edge_time_s : ndarray of float64
+        Edge length (metres) and travel time (seconds).
+    edge_highway : ndarray of object
+        OSM ``highway`` class of each edge.
+    stats : NetworkStats
+    source : str
+    """
+
+    mode: str
+    crs: str
+    node_ids: npt.NDArray[np.int64]
+    lon: npt.NDArray[np.float64]
+    lat: npt.NDArray[np.float64]
+    x: npt.NDArray[np.float64]
+    y: npt.NDArray[np.float64]
+    edge_u: npt.NDArray[np.int64]
+    edge_v: npt.NDArray[np.int64]
+    edge_length_m: npt.NDArray[np.float64]
+    edge_time_s: npt.NDArray[np.float64]
+    edge_highway: npt.NDArray[np.object_]
+    stats: NetworkStats
+    source: str = ""
+
+    def __repr__(self) -> str:
+        return (
+            f"RoadNetwork(mode={self.mode!r}, {self.n_nodes:,} nodes, {self.n_edges:,} edges, "
+            f"{self.stats.road_km:,.0f} km of road, crs={self.crs}, "
+            f"{self.stats.nodes_dropped:,} nodes outside the main component dropped)"
+        )
+
+    @property
+    def n_nodes(self) -> int:
+        """Number of nodes."""
+        return len(self.node_ids)
+
+    @property
+    def n_edges(self) -> int:
+        """Number of directed edges."""
+        return len(self.edge_u)
+
+    @cached_property
+    def csr(self) -> sp.csr_matrix:
+        """Forward graph, ``csr[u, v]`` = travel time u → v in seconds."""
+        n = self.n_nodes
+        return sp.csr_matrix((self.edge_time_s, (self.edge_u, self.edge_v)), shape=(n, n))
+
+    @cached_property
+    def csr_reversed(self) -> sp.csr_matrix:
+        """Reversed graph: searches from facilities on it give resident → facility times."""
+        return self.csr.T.tocsr()
+
+    @cached_property
+    def _kdtree(self) -> cKDTree:
+        return cKDTree(np.column_stack([self.x, self.y]))
+
+    @cached_property
+    def _index_of_id(self) -> dict[int, int]:
+        return {int(v): i for i, v in enumerate(self.node_ids)}
+
+    def index_of(self, osm_ids: npt.ArrayLike) -> npt.NDArray[np.int64]:
+        """Node indexes of OSM node ids; raises ``InputError`` naming ids not in the network."""
+        ids = np.atleast_1d(np.asarray(osm_ids, dtype=np.int64))
+        lookup = self._index_of_id
+        missing = [int(i) for i in ids if int(i) not in lookup]
+        if missing:
+            msg = (
+                f"{len(missing)} node id(s) not in the routable network (e.g. {missing[:3]}); "
+                "snap points with RoadNetwork.snap() first"
+            )
+            raise InputError(msg)
+        return np.fromiter((lookup[int(i)] for i in ids), dtype=np.int64, count=len(ids))
+
+    def project(
+        self, lon: npt.ArrayLike, lat: npt.ArrayLike
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """WGS-84 degrees → network CRS metres."""
+        from pyproj import Transformer
+
+        t = Transformer.from_crs("EPSG:4326", self.crs, always_xy=True)
+        x, y = t.transform(np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64))
+        return np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+
+    def snap(
+        self, lon: npt.ArrayLike, lat: npt.ArrayLike
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+        """Nearest network node of each WGS-84 point.
+
+        Parameters
+        ----------
+        lon, lat : array_like
+            Point coordinates, degrees.
+
+        Returns
+        -------
+        node : ndarray of int64
+            Node index of the nearest network node.
+        dist_m : ndarray of float64
+            Straight-line distance to it, metres (the first-mile leg; the caller decides which
+            points are too far and therefore off-network).
+        """
+        x, y = self.project(lon, lat)
+        if len(x) == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+        dist, idx = self._kdtree.query(np.column_stack([x, y]), workers=-1)
+        return np.asarray(idx, dtype=np.int64), np.asarray(dist, dtype=np.float64)
+
+    def to_networkx(self) -> nx.MultiDiGraph:
+        """The exact graph the kernels route on, as a networkx MultiDiGraph.
+
+        Nodes are OSM node ids with ``x``/``y`` (lon/lat degrees); edges carry ``travel_time``
+        (seconds), ``length`` (metres) and ``highway``. ``graph["crs"]`` is EPSG:4326 so osmnx
+        functions accept it.
+        """
+        import networkx as nx
+
+        g = nx.MultiDiGraph(crs="EPSG:4326", mode=self.mode, source=self.source)
+        ids = self.node_ids.tolist()
+        g.add_nodes_from(
+            (nid, {"x": lo, "y": la})
+            for nid, lo, la in zip(ids, self.lon.tolist(), self.lat.tolist(), strict=True)
+        )
+        g.add_edges_from(
+            (ids[u], ids[v], {"travel_time": t, "length": length, "highway": h})
+            for u, v, t, length, h in zip(
+                self.edge_u.tolist(),
+                self.edge_v.tolist(),
+                self.edge_time_s.tolist(),
+                self.edge_length_m.tolist(),
+                self.edge_highway.tolist(),
+                strict=True,
+            )
+        )
+        return g
+
+
+def _allowed(ways_tags: dict[str, object], mode: str) -> bool:
+    for key in _MODE_ACCESS_KEYS[mode]:
+        v = ways_tags.get(key)
+        if v is not None:
+            return v not in _NO
+    access = ways_tags.get("access")
+    return access is None or access not in _NO
+
+
+def build_network(osm: OsmData, *, mode: str = "drive", config: Config | None = None) -> RoadNetwork:
+    """Build the routable network of one mode from OSM arrays.
+
+    Every pair of consecutive way nodes becomes an edge (no simplification: exact geometry).
+    Edge speed is the class default of the mode, lowered to a parsed ``maxspeed`` where that is
+    lower; one-way tags are honoured for drive and e-bike. Only the largest strongly connected
+    component is kept, so every kept node can reach and be reached from every other.
+
+    Parameters
+    ----------
+    osm : OsmData
+        Output of :func:`access15.osm.read_osm`.
+    mode : {"drive", "ebike", "walk"}
+    config : Config, optional
+        Speeds per class and mode; defaults to :class:`Config()`.
+
+    Returns
+    -------
+    RoadNetwork
+    """
+    cfg = config or Config()
+    if mode not in MODES:
+        msg = f"unknown mode {mode!r}; use one of {', '.join(MODES)}"
+        raise InputError(msg)
+    speeds = cfg.speeds_kmh.get(mode, {})
+    ways = osm.ways
+    n_ways = len(ways)
+    tag_records = ways.to_dict("records")
+    way_speed = np.full(n_ways, np.nan)
+    way_dir = np.zeros(n_ways, dtype=np.int8)  # 0 both, 1 forward only, -1 backward only
+    for i, t in enumerate(tag_records):
+        hw = t["highway"]
+        default = speeds.get(hw)
+        if default is None or not _allowed(t, mode):
+            continue
+        ms = parse_maxspeed(t["maxspeed"]) if mode == "drive" else math.nan
+        way_speed[i] = min(default, ms) if ms == ms else default
+        if mode != "walk":
+            ow = t["oneway"]
+            if ow in _ONEWAY_FWD or t["junction"] in ("roundabout", "circular"):
+                way_dir[i] = 1
+            elif ow in _ONEWAY_REV:
+                way_dir[i] = -1
+    used = ~np.isnan(way_speed)
+    if not used.any():
+        msg = (
+            f"no roads usable by mode {mode!r} in {osm.source!r}; check that the file covers "
+            "the area and contains highway ways"
+        )
+        raise NetworkError(msg)
+
+    counts = np.diff(osm.way_offsets)
+    way_of_ref = np.repeat(np.arange(n_ways), counts)
+    same_way = way_of_ref[:-1] == way_of_ref[1:]
+    seg = np.flatnonzero(same_way & used[way_of_ref[:-1]])
+    missing = np.isnan(osm.lon[seg]) | np.isnan(osm.lon[seg + 1])
+    n_missing_seg = int(missing.sum())
+    seg = seg[~missing]
+    if len(seg) == 0:
+        msg = f"no complete road segments for mode {mode!r} in {osm.source!r}"
+        raise NetworkError(msg)
+    a_ref, b_ref = seg, seg + 1
+    w = way_of_ref[seg]
+
+    node_ids, inverse = np.unique(np.concatenate([osm.refs[a_ref], osm.refs[b_ref]]), return_inverse=True)
+    first = np.full(len(node_ids), -1, dtype=np.int64)
+    all_pos = np.concatenate([a_ref, b_ref])
+    first[inverse[::-1]] = all_pos[::-1]  # any occurrence gives the node's coordinates
+    lon, lat = osm.lon[first], osm.lat[first]
+    ua, vb = inverse[: len(seg)], inverse[len(seg) :]
+    length = haversine_m(lon[ua], lat[ua], lon[vb], lat[vb])
+    time_s = length / (way_speed[w] / 3.6)
+    d = way_dir[w]
+    fwd = d >= 0
+    bwd = d <= 0
+    eu = np.concatenate([ua[fwd], vb[bwd]])
+    ev = np.concatenate([vb[fwd], ua[bwd]])
+    el = np.concatenate([length[fwd], length[bwd]])
+    et = np.concatenate([time_s[fwd], time_s[bwd]])
+    eh = np.concatenate([ways["highway"].to_numpy()[w][fwd], ways["highway"].to_numpy()[w][bwd]])
+    # self-loops carry no routing information
+    keep = eu != ev
+    eu, ev, el, et, eh = eu[keep], ev[keep], el[keep], et[keep], eh[keep]
+    # parallel edges: keep the fastest (a sparse matrix would otherwise *sum* duplicates)
+    order = np.lexsort((et, ev, eu))
+    eu, ev, el, et, eh = eu[order], ev[order], el[order], et[order], eh[order]
+    first_of_pair = np.ones(len(eu), dtype=bool)
+    first_of_pair[1:] = (eu[1:] != eu[:-1]) | (ev[1:] != ev[:-1])
+    eu, ev, el, et, eh = (a[first_of_pair] for a in (eu, ev, el, et, eh))
+
+    n_all = len(node_ids)
+    g = sp.csr_matrix((np.ones(len(eu)), (eu, ev)), shape=(n_all, n_all))
+    n_comp, labels = connected_components(g, directed=True, connection="strong")
+    main = np.bincount(labels).argmax()
+    keep_node = labels == main
+    new_index = np.full(n_all, -1, dtype=np.int64)
+    new_index[keep_node] = np.arange(int(keep_node.sum()))
+    keep_edge = keep_node[eu] & keep_node[ev]
+    eu, ev = new_index[eu[keep_edge]], new_index[ev[keep_edge]]
+    el, et, eh = el[keep_edge], et[keep_edge], eh[keep_edge]
+    node_ids, lon, lat = node_ids[keep_node], lon[keep_node], lat[keep_node]
+
+    epsg = utm_epsg(float(np.median(lon)), float(np.median(lat)))
+    from pyproj import Transformer
+
+    x, y = Transformer.from_crs("EPSG:4326", f"EPSG:{epsg}", always_xy=True).transform(lon, lat)
+    # road length counted once per undirected pair
+    lo, hi = np.minimum(eu, ev), np.maximum(eu, ev)
+    _, uniq = np.unique(lo * len(node_ids) + hi, return_index=True)
+    stats = NetworkStats(
+        ways_read=n_ways,
+        ways_used=int(used.sum()),
+        segments_missing_nodes=n_missing_seg,
+        nodes_total=n_all,
+        nodes_dropped=int(n_all - keep_node.sum()),
+        components=int(n_comp),
+        road_km=float(el[uniq].sum() / 1000.0),
+    )
+    log.info("built %s network: %d nodes, %d edges", mode, len(node_ids), len(eu))
+    return RoadNetwork(
+        mode=mode,
+        crs=f"EPSG:{epsg}",
+        node_ids=node_ids.astype(np.int64),
+        lon=lon,
+        lat=lat,
+        x=np.asarray(x, dtype=np.float64),
+        y=np.asarray(y, dtype=np.float64),
+        edge_u=eu.astype(np.int64),
+        edge_v=ev.astype(np.int64),
+        edge_length_m=el,
+        edge_time_s=et,
+        edge_highway=eh,
+        stats=stats,
+        source=osm.source,
+    )
+
+
+def read_network(
+    source: str | Path | OsmData, *, mode: str = "drive", config: Config | None = None
+) -> RoadNetwork:
+    """Read an OSM file into a routable network for ``mode``.
+
+    Parameters
+    ----------
+    source : str, Path or OsmData
+        ``.osm.pbf`` / ``.osm`` / ``.osm.bz2`` file, or data already read by
+        :func:`access15.osm.read_osm`.
+    mode : {"drive", "ebike", "walk"}
+    config : Config, optional
+
+    Returns
+    -------
+    RoadNetwork
+    """
+    osm = source if isinstance(source, OsmData) else read_osm(source)
+    return build_network(osm, mode=mode, config=config)

@@ -1,0 +1,178 @@
+"""Per-county outputs on disk, written atomically (the output contract of ``--out DIR``).
+
+Everything is first written into a temporary folder beside ``DIR`` and only moved into ``DIR``
+when all files are complete, so an error or Ctrl-C never leaves half-written outputs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import math
+import os
+import platform
+import shutil
+import tempfile
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .errors import InputError
+
+if TYPE_CHECKING:
+    import folium
+
+    from .coverage import CoverageResult
+    from .siting import Recommendation
+
+__all__ = ["file_sha256", "package_versions", "write_outputs"]
+
+TT_NODATA = -9999.0
+_PACKAGES = ("access15", "numpy", "scipy", "pandas", "geopandas", "shapely", "pyproj",
+             "rasterio", "osmium", "folium", "networkx", "osmnx")
+
+
+def file_sha256(path: str | Path) -> str:
+    """Hex sha256 of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def package_versions() -> dict[str, str]:
+    """Installed versions of the packages that shape the numbers."""
+    out = {"python": platform.python_version()}
+    for name in _PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def _clean(obj: Any) -> Any:
+    """JSON-safe copy: NaN/inf → None, numpy scalars → Python."""
+    if isinstance(obj, dict):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_clean(v) for v in obj]
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(_clean(data), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _write_travel_time(path: Path, cov: CoverageResult) -> None:
+    import rasterio
+
+    pop = cov.population
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        height=pop.shape[0],
+        width=pop.shape[1],
+        count=len(cov.levels),
+        dtype="float32",
+        crs=pop.crs,
+        transform=pop.transform,
+        nodata=TT_NODATA,
+        compress="deflate",
+        tiled=pop.shape[0] >= 256 and pop.shape[1] >= 256,
+    ) as dst:
+        for band, lv in enumerate(cov.levels, start=1):
+            grid = np.where(np.isfinite(cov.surface[lv.name]), cov.surface[lv.name], TT_NODATA)
+            dst.write(grid.astype(np.float32), band)
+            dst.set_band_description(
+                band, f"{lv.name}: minutes to nearest facility of tier >= {lv.min_tier}"
+            )
+        dst.update_tags(units="minutes", nodata_means="outside area, off-network or unreachable")
+
+
+def write_outputs(
+    out_dir: str | Path,
+    *,
+    cov: CoverageResult,
+    rec: Recommendation | None = None,
+    fmap: folium.Map | None = None,
+    manifest: dict[str, Any] | None = None,
+    extra_summary: dict[str, Any] | None = None,
+) -> dict[str, Path]:
+    """Write the county outputs into ``out_dir`` atomically.
+
+    Files: ``summary.json``, ``coverage_by_zone.csv``, ``travel_time.tif``,
+    ``facilities.geojson``, ``recommendations.csv``/``.geojson`` (with ``rec``), ``map.html``
+    (with ``fmap``) and ``manifest.json``.
+
+    Returns
+    -------
+    dict of str to Path
+        Final path of each file written.
+    """
+    import geopandas as gpd
+
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        msg = f"--out {str(out)!r} exists and is not a folder; choose another path"
+        raise InputError(msg)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        summary = dict(cov.summary)
+        if rec is not None:
+            summary["recommendation"] = {
+                "level": rec.level.name,
+                "k": len(rec.ranking),
+                "baseline_covered_population": rec.baseline_covered,
+                "baseline_share": rec.baseline_covered / rec.population_total,
+                "covered_population_after": float(rec.ranking["objective"].iloc[-1]),
+                "share_after": float(rec.ranking["cumulative_share"].iloc[-1]),
+                "sites": rec.ranking["site_id"].tolist(),
+                "method": rec.method,
+            }
+        summary["parameters"] = cov.config.to_dict()
+        if extra_summary:
+            summary.update(extra_summary)
+        _write_json(tmp / "summary.json", summary)
+        cov.by_zone.to_csv(tmp / "coverage_by_zone.csv", index=False, float_format="%.4f")
+        _write_travel_time(tmp / "travel_time.tif", cov)
+        fac = cov.facilities.drop(columns=["node", "leg_s"], errors="ignore")
+        fac.to_file(tmp / "facilities.geojson", driver="GeoJSON")
+        if rec is not None:
+            rec.ranking.to_csv(tmp / "recommendations.csv", index=False, float_format="%.6f")
+            gpd.GeoDataFrame(
+                rec.ranking,
+                geometry=gpd.points_from_xy(rec.ranking["lon"], rec.ranking["lat"]),
+                crs="EPSG:4326",
+            ).to_file(tmp / "recommendations.geojson", driver="GeoJSON")
+        if fmap is not None:
+            fmap.save(str(tmp / "map.html"))
+        man = dict(manifest or {})
+        man.setdefault("packages", package_versions())
+        man.setdefault("configuration", cov.config.to_dict())
+        man["outputs"] = {p.name: file_sha256(p) for p in sorted(tmp.iterdir())}
+        _write_json(tmp / "manifest.json", man)
+        out.mkdir(parents=True, exist_ok=True)
+        written: dict[str, Path] = {}
+        for p in sorted(tmp.iterdir()):
+            if p.name == "manifest.json":
+                continue
+            os.replace(p, out / p.name)
+            written[p.name] = out / p.name
+        # the manifest lands last: its presence means the folder is complete
+        os.replace(tmp / "manifest.json", out / "manifest.json")
+        written["manifest.json"] = out / "manifest.json"
+        return written
+    finally:
+        with contextlib.suppress(OSError):
+            shutil.rmtree(tmp)
