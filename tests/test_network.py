@@ -1,0 +1,124 @@
+"""Road network building and kernels on the tiny hand-made network (answers known by hand)."""
+
+from __future__ import annotations
+
+import math
+
+import networkx as nx
+import numpy as np
+import pytest
+from conftest import D_NS_M, LEG_S, RES_NS_S, RES_S, SEC_S, WALK_S
+
+import access15 as ax
+from access15.network import parse_maxspeed
+
+
+@pytest.fixture
+def net(tiny):
+    with pytest.warns(UserWarning, match="no location"):
+        osm = ax.read_osm(tiny["osm"])
+    return ax.build_network(osm, mode="drive")
+
+
+def test_missing_node_refs_are_dropped_and_counted(tiny):
+    with pytest.warns(UserWarning, match=r"1 way node references have no location"):
+        osm = ax.read_osm(tiny["osm"])
+    assert osm.n_missing_refs == 1
+    net = ax.build_network(osm)
+    assert net.stats.segments_missing_nodes == 1
+
+
+def test_main_component_only(net):
+    # the isolated piece 7-8 and the private service road are not routable
+    assert sorted(net.node_ids.tolist()) == [1, 2, 3, 4, 5, 6]
+    assert net.stats.nodes_dropped == 2
+
+
+def test_known_times_to_node_1(net):
+    t = ax.nearest_times(net, [1])
+    expected = {1: 0.0, 2: SEC_S, 3: 2 * SEC_S, 4: 3 * SEC_S, 6: RES_NS_S + 2 * SEC_S}
+    for node, sec in expected.items():
+        assert t[node] == pytest.approx(sec, rel=1e-9)
+    # node 5 must follow the one-way loop 5 -> 6 -> 3, not drive back against it to 4
+    assert t[5] == pytest.approx(RES_S + RES_NS_S + 2 * SEC_S, rel=1e-6)
+
+
+def test_one_way_direction_is_resident_to_facility(net):
+    # facility at node 6: from 5 it is one residential hop; from 3 one must go round 3-4-5-6
+    t = ax.nearest_times(net, [6])
+    assert t[5] == pytest.approx(RES_S, rel=1e-6)
+    assert t[3] == pytest.approx(SEC_S + RES_NS_S + RES_S, rel=1e-6)
+    assert t[3] > t[5]
+
+
+def test_walk_ignores_one_way(tiny):
+    with pytest.warns(UserWarning):
+        net = ax.read_network(tiny["osm"], mode="walk")
+    t = ax.nearest_times(net, [6])
+    assert t[3] == pytest.approx(D_NS_M / WALK_S, rel=1e-9)
+
+
+def test_parallel_edges_keep_fastest(net):
+    # way 104 (primary capped to 20 km/h by maxspeed) doubles 1-2; the 50 km/h secondary wins
+    i1, i2 = net.index_of([1, 2])
+    assert net.csr[i1, i2] == pytest.approx(SEC_S, rel=1e-9)
+
+
+def test_last_mile_leg_is_added(net):
+    i1 = net.index_of([1])
+    t, src = ax.nearest_facility(net, i1, leg_s=[LEG_S])
+    assert t[net.index_of([2])[0]] == pytest.approx(SEC_S + LEG_S, rel=1e-9)
+    assert (src == 0).all()
+
+
+def test_nearest_facility_reports_which_source(net):
+    srcs = net.index_of([1, 5])
+    t, which = ax.nearest_facility(net, srcs)
+    by_id = dict(zip(net.node_ids.tolist(), which.tolist(), strict=True))
+    assert by_id[2] == 0  # 2 is one hop from 1
+    assert by_id[4] == 1  # 4 -> 5 is one residential hop (159 s) vs 240 s to node 1
+
+
+def test_to_networkx_matches_kernel(net):
+    g = net.to_networkx()
+    assert isinstance(g, nx.MultiDiGraph)
+    ref = nx.multi_source_dijkstra_path_length(g.reverse(copy=True), {1}, weight="travel_time")
+    t = ax.nearest_times(net, [1])
+    for node, sec in ref.items():
+        assert t[node] == pytest.approx(sec, abs=1e-6)
+
+
+def test_times_from_each_cutoff(net):
+    srcs = net.index_of([1, 6])
+    t = ax.times_from_each(net, srcs, cutoff_s=2.5 * SEC_S)
+    i = dict(zip(net.node_ids.tolist(), range(net.n_nodes), strict=True))
+    assert t[0, i[3]] == pytest.approx(2 * SEC_S)
+    assert np.isinf(t[0, i[4]])  # 3 segments > cutoff
+    assert t[1, i[5]] == pytest.approx(RES_S)
+
+
+@pytest.mark.parametrize(
+    ("value", "kmh"),
+    [("60", 60.0), ("40 mph", 40 * 1.609344), ("50;70", 50.0), ("30 km/h", 30.0),
+     ("CN:rural", math.nan), ("signals", math.nan), (None, math.nan), ("-5", math.nan)],
+)
+def test_parse_maxspeed(value, kmh):
+    got = parse_maxspeed(value)
+    assert (math.isnan(got) and math.isnan(kmh)) or got == pytest.approx(kmh)
+
+
+def test_unknown_mode_is_input_error(tiny):
+    with pytest.warns(UserWarning), pytest.raises(ax.InputError, match="unknown mode 'boat'"):
+        ax.read_network(tiny["osm"], mode="boat")
+
+
+def test_missing_file_is_input_error(tmp_path):
+    with pytest.raises(ax.InputError, match="not found"):
+        ax.read_osm(tmp_path / "nope.osm.pbf")
+
+
+def test_corrupt_pbf_is_input_error(tmp_path):
+    bad = tmp_path / "bad.osm.pbf"
+    bad.write_bytes(b"\x00\x00\x00\x0dthis is not a pbf" * 10)
+    with pytest.raises(ax.InputError, match="cannot read OSM file"):
+        ax.read_osm(bad)
