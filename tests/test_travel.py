@@ -1,0 +1,112 @@
+"""Kernels against independent references: networkx on real OSM extracts and random graphs."""
+
+from __future__ import annotations
+
+import warnings
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import OSM_CA, require_shared
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import access15 as ax
+from access15.network import NetworkStats, RoadNetwork
+
+
+@pytest.mark.slow
+@pytest.mark.realdata
+@pytest.mark.parametrize(
+    "name", ["yuba_county_ca.osm.pbf", "imperial_county_ca.osm.pbf"]
+)
+def test_nearest_times_equal_networkx_on_real_osm(name):
+    path = require_shared(OSM_CA / name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # Imperial is clipped: refs missing
+        osm = ax.read_osm(path)
+        net = ax.build_network(osm, mode="drive")
+        fac = ax.facilities_from_osm(osm)
+    node, _ = net.snap(fac.geometry.x, fac.geometry.y)
+    sources = np.unique(net.node_ids[node])
+    got = ax.nearest_times(net, sources)
+    g = net.to_networkx()
+    assert g.number_of_nodes() == net.n_nodes
+    assert g.number_of_edges() == net.n_edges
+    ref = nx.multi_source_dijkstra_path_length(
+        g.reverse(copy=False), set(sources.tolist()), weight="travel_time"
+    )
+    ref_s = pd.Series(ref).reindex(got.index).fillna(np.inf)
+    finite = np.isfinite(ref_s.to_numpy())
+    assert finite.all()  # strongly connected: every node reaches a facility
+    np.testing.assert_allclose(got.to_numpy(), ref_s.to_numpy(), rtol=0, atol=1e-6)
+
+
+def _random_network(seed: int, n: int, m: int) -> RoadNetwork:
+    rng = np.random.default_rng(seed)
+    u = rng.integers(0, n, m)
+    v = rng.integers(0, n, m)
+    keep = u != v
+    u, v = u[keep], v[keep]
+    t = rng.uniform(1.0, 100.0, len(u))
+    # drop parallel edges (the builder keeps only the fastest; mimic that here)
+    key = u * n + v
+    _, first = np.unique(key, return_index=True)
+    u, v, t = u[first], v[first], t[first]
+    stats = NetworkStats(0, 0, 0, n, 0, 1, 0.0)
+    return RoadNetwork(
+        mode="drive", crs="EPSG:32649", node_ids=np.arange(n, dtype=np.int64) + 1000,
+        lon=np.zeros(n), lat=np.zeros(n), x=np.zeros(n), y=np.zeros(n),
+        edge_u=u, edge_v=v, edge_length_m=t, edge_time_s=t,
+        edge_highway=np.array(["road"] * len(u), dtype=object), stats=stats,
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**31), n=st.integers(2, 40), density=st.floats(0.5, 4.0),
+    n_src=st.integers(1, 5),
+)
+def test_nearest_facility_equals_networkx_on_random_graphs(seed, n, density, n_src):
+    net = _random_network(seed, n, max(1, int(n * density)))
+    rng = np.random.default_rng(seed + 1)
+    src = rng.choice(n, size=min(n_src, n), replace=False)
+    leg = rng.uniform(0, 50, len(src))
+    t, which = ax.nearest_facility(net, src, leg_s=leg)
+    g = net.to_networkx()
+    for j, s in enumerate(src):
+        g.add_edge(int(net.node_ids[s]), ("src", j), travel_time=float(leg[j]))
+    ref = nx.multi_source_dijkstra_path_length(
+        g.reverse(copy=True), {("src", j) for j in range(len(src))}, weight="travel_time"
+    )
+    for i, nid in enumerate(net.node_ids.tolist()):
+        assert t[i] == pytest.approx(ref.get(nid, np.inf), abs=1e-6)
+        if np.isfinite(t[i]):
+            # the reported source really gives that time
+            j = which[i]
+            d = nx.shortest_path_length(
+                g, nid, ("src", int(j)), weight="travel_time"
+            )
+            assert d == pytest.approx(t[i], abs=1e-6)
+        else:
+            assert which[i] == -1
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**31), n=st.integers(2, 30), cutoff=st.floats(1.0, 300.0))
+def test_times_from_each_equals_brute_force(seed, n, cutoff):
+    net = _random_network(seed, n, 3 * n)
+    rng = np.random.default_rng(seed + 2)
+    src = rng.choice(n, size=min(3, n), replace=False)
+    leg = rng.uniform(0, 20, len(src))
+    got = ax.times_from_each(net, src, leg_s=leg, cutoff_s=cutoff)
+    g = net.to_networkx()
+    for j, s in enumerate(src):
+        ref = nx.single_source_dijkstra_path_length(
+            g.reverse(copy=True), int(net.node_ids[s]), weight="travel_time"
+        )
+        for i, nid in enumerate(net.node_ids.tolist()):
+            want = ref.get(nid, np.inf) + leg[j]
+            want = want if want <= cutoff else np.inf
+            assert got[j, i] == pytest.approx(want, abs=1e-6)
