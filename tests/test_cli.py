@@ -1,0 +1,153 @@
+"""The `access15` command: the demo end to end, exit codes, atomic outputs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import rasterio
+from rasterio.features import geometry_mask
+from rasterio.windows import from_bounds
+
+import access15 as ax
+
+CONTRACT = [
+    "summary.json",
+    "coverage_by_zone.csv",
+    "recommendations.csv",
+    "recommendations.geojson",
+    "travel_time.tif",
+    "facilities.geojson",
+    "map.html",
+    "manifest.json",
+]
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "access15.cli", *args],
+        capture_output=True, text=True, cwd=cwd, timeout=600, check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def demo_out(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    out = tmp_path_factory.mktemp("demo") / "out"
+    proc = run_cli("demo", "--out", str(out))
+    return out, proc
+
+
+@pytest.mark.slow
+def test_demo_runs_and_writes_the_contract(demo_out):
+    out, proc = demo_out
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in out.iterdir()) == sorted(CONTRACT)
+    assert "synthetic sample county" in proc.stdout.lower()
+    assert "Township centres to upgrade first" in proc.stdout
+
+
+@pytest.mark.slow
+def test_demo_share_recomputed_independently(demo_out):
+    """summary.json's 15-minute share == population-weighted share of cells with time <= 15."""
+    out, proc = demo_out
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    paths = ax.sample_paths()
+    county = gpd.read_file(paths["county"]).to_crs("EPSG:4326")
+    with rasterio.open(out / "travel_time.tif") as tt_ds:
+        tt = tt_ds.read(1)
+        tt_nodata = tt_ds.nodata
+        bounds, tt_transform = tt_ds.bounds, tt_ds.transform
+        assert tt_ds.descriptions[0].startswith("basic")
+    with rasterio.open(paths["population"]) as pop_ds:
+        win = from_bounds(*bounds, transform=pop_ds.transform)
+        pop = pop_ds.read(1, window=win.round_offsets().round_lengths(), masked=True)
+        assert pop_ds.window_transform(win.round_offsets().round_lengths()) == tt_transform
+    inside = geometry_mask(
+        list(county.geometry), out_shape=tt.shape, transform=tt_transform, invert=True
+    )
+    people = np.where(inside & ~np.ma.getmaskarray(pop), pop.filled(0), 0.0).astype(np.float64)
+    total = people.sum()
+    covered = people[(tt != tt_nodata) & (tt <= 15.0)].sum()
+    assert summary["population_total"] == pytest.approx(total, rel=1e-9)
+    assert summary["levels"]["basic"]["covered_share"] == pytest.approx(covered / total, abs=1e-9)
+    assert summary["covered_share"] == summary["levels"]["basic"]["covered_share"]
+    # off-network cells are nodata in the surface and never covered
+    off = people[(tt == tt_nodata)].sum()
+    assert summary["off_network_population"] == pytest.approx(off, rel=1e-6, abs=1e-6)
+
+
+@pytest.mark.slow
+def test_demo_tables_are_consistent(demo_out):
+    out, proc = demo_out
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    zones = pd.read_csv(out / "coverage_by_zone.csv")
+    assert zones["population"].sum() == pytest.approx(summary["population_total"])
+    assert zones["covered_basic"].sum() == pytest.approx(
+        summary["levels"]["basic"]["covered_population"]
+    )
+    rec = pd.read_csv(out / "recommendations.csv")
+    assert rec["rank"].tolist() == [1, 2, 3]
+    assert (np.diff(rec["added_population"]) <= 1e-6).all()  # greedy gains never increase
+    assert (np.diff(rec["cumulative_covered_population"]) >= 0).all()
+    base = summary["recommendation"]["baseline_covered_population"]
+    assert rec["cumulative_covered_population"].iloc[-1] == pytest.approx(
+        base + rec["added_population"].sum()
+    )
+    assert base == pytest.approx(summary["levels"]["subcentre"]["covered_population"])
+    man = json.loads((out / "manifest.json").read_text())
+    assert set(man["inputs"]) == {"osm", "population", "boundary", "zones"}
+    assert all(len(v["sha256"]) == 64 for v in man["inputs"].values())
+    assert "map.html" in man["outputs"]
+
+
+def test_help_teaches():
+    proc = run_cli("demo", "--help")
+    assert proc.returncode == 0
+    assert "access15 demo --out" in proc.stdout
+
+
+def test_bad_k_is_exit_2_one_line(tmp_path):
+    out = tmp_path / "o"
+    proc = run_cli("demo", "--k", "0", "--out", str(out))
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert not out.exists()
+
+
+def test_out_is_a_file_is_exit_2_and_untouched(tmp_path):
+    out = tmp_path / "taken"
+    out.write_text("keep me")
+    proc = run_cli("demo", "--k", "2", "--out", str(out))
+    assert proc.returncode == 2, proc.stderr
+    assert "is not a folder" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert out.read_text() == "keep me"
+    assert [p.name for p in tmp_path.iterdir()] == ["taken"]  # no temp folder left behind
+
+
+def test_failed_write_leaves_no_partial_output(tiny, tmp_path, monkeypatch):
+    from test_coverage import _cfg, _load
+
+    from access15 import report
+
+    net, fac, pop, zones = _load(tiny)
+    cov = ax.coverage(net, fac, pop, zones=zones, config=_cfg(15))
+
+    class Boom:
+        def save(self, _path: str) -> None:
+            msg = "disk full"
+            raise OSError(msg)
+
+    out = tmp_path / "out"
+    with pytest.raises(OSError, match="disk full"):
+        report.write_outputs(out, cov=cov, fmap=Boom())  # type: ignore[arg-type]
+    assert not out.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.tmp")]
