@@ -1,6 +1,7 @@
-"""Shared fixtures: a tiny hand-made county whose answers are known by hand, and real data paths.
+"""Shared fixtures: a tiny hand-made county with answers known by hand; real-data paths.
 
-Tiny network (lon, lat in degrees, at the equator; 0.01 deg is ~1113 m east-west, ~1106 m north-south)::
+Tiny network (lon, lat in degrees, at the equator; 0.01 deg is ~1113 m east-west and
+~1106 m north-south)::
 
     (100.00,0.01) (100.01,0.01)   6 (100.02,0.01) <-- 5 (100.03,0.01)
                                   |                 ^     residential, oneway 4->5->6->3
@@ -78,14 +79,35 @@ FACILITY = (
 
 DEFAULT_FACILITIES = [
     # hospital 11.1 m north of node 1; the name is hostile HTML on purpose
-    {"id": 201, "lat": 0.0001, "lon": 100.0, "amenity": "hospital", "tier": 4,
-     "name": "&lt;script&gt;alert(1)&lt;/script&gt;", "name_en": "County Hospital"},
+    {
+        "id": 201,
+        "lat": 0.0001,
+        "lon": 100.0,
+        "amenity": "hospital",
+        "tier": 4,
+        "name": "&lt;script&gt;alert(1)&lt;/script&gt;",
+        "name_en": "County Hospital",
+    },
     # township centre 11.1 m north of node 5
-    {"id": 202, "lat": 0.0101, "lon": 100.03, "amenity": "clinic", "tier": 2,
-     "name": "东镇卫生院", "name_en": "East Town Health Centre"},
+    {
+        "id": 202,
+        "lat": 0.0101,
+        "lon": 100.03,
+        "amenity": "clinic",
+        "tier": 2,
+        "name": "东镇卫生院",
+        "name_en": "East Town Health Centre",
+    },
     # village clinic on node 3
-    {"id": 203, "lat": 0.0, "lon": 100.02, "amenity": "doctors", "tier": 1,
-     "name": "中村卫生室", "name_en": "Middle Village Clinic"},
+    {
+        "id": 203,
+        "lat": 0.0,
+        "lon": 100.02,
+        "amenity": "doctors",
+        "tier": 1,
+        "name": "中村卫生室",
+        "name_en": "Middle Village Clinic",
+    },
 ]
 
 # population grid: 0.01 deg cells centred on the nodes; row 0 is lat 0.01, row 1 is lat 0.0
@@ -107,8 +129,16 @@ def tiny(tmp_path: Path) -> dict[str, Path]:
     osm = write_tiny_osm(tmp_path / "tiny.osm")
     pop = tmp_path / "pop.tif"
     with rasterio.open(
-        pop, "w", driver="GTiff", height=2, width=4, count=1, dtype="float32",
-        crs="EPSG:4326", transform=from_origin(99.995, 0.015, 0.01, 0.01), nodata=-99999,
+        pop,
+        "w",
+        driver="GTiff",
+        height=2,
+        width=4,
+        count=1,
+        dtype="float32",
+        crs="EPSG:4326",
+        transform=from_origin(99.995, 0.015, 0.01, 0.01),
+        nodata=-99999,
     ) as dst:
         dst.write(POP, 1)
     county = tmp_path / "county.geojson"
@@ -126,5 +156,7 @@ def tiny(tmp_path: Path) -> dict[str, Path]:
 
 def require_shared(path: Path) -> Path:
     if not path.exists():
-        pytest.skip(f"real test data not found at {path} (needs ../shared/data beside the checkout)")
+        pytest.skip(
+            f"real test data not found at {path} (needs ../shared/data beside the checkout)"
+        )
     return path

@@ -32,7 +32,11 @@ CONTRACT = [
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "access15.cli", *args],
-        capture_output=True, text=True, cwd=cwd, timeout=600, check=False,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=600,
+        check=False,
     )
 
 
@@ -134,9 +138,8 @@ def test_out_is_a_file_is_exit_2_and_untouched(tmp_path):
 
 
 def test_failed_write_leaves_no_partial_output(tiny, tmp_path, monkeypatch):
-    from test_coverage import _cfg, _load
-
     from access15 import report
+    from test_coverage import _cfg, _load
 
     net, fac, pop, zones = _load(tiny)
     cov = ax.coverage(net, fac, pop, zones=zones, config=_cfg(15))

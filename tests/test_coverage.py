@@ -7,12 +7,12 @@ import warnings
 import networkx as nx
 import numpy as np
 import pytest
-from conftest import LEG_S, POP, RES_NS_S, RES_S, SEC_S, WALK_S, write_tiny_osm
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import access15 as ax
 from access15.config import ServiceLevel
+from conftest import LEG_S, POP, RES_NS_S, RES_S, SEC_S, WALK_S, write_tiny_osm
 
 
 def _load(tiny, osm_path=None):
@@ -28,9 +28,7 @@ def _load(tiny, osm_path=None):
 
 
 def _cfg(minutes: float, min_tier: int = 1) -> ax.Config:
-    return ax.Config(
-        levels=(ServiceLevel("test", min_tier, minutes),), upgrade_level="test"
-    )
+    return ax.Config(levels=(ServiceLevel("test", min_tier, minutes),), upgrade_level="test")
 
 
 # resident -> nearest facility (any tier) in seconds, per populated cell (row, col):
@@ -81,7 +79,7 @@ def test_shares_and_conservation(tiny):
 
 
 def test_tier_levels(tiny):
-    net, fac, pop, zones = _load(tiny)
+    net, fac, pop, _ = _load(tiny)
     # tier >= 4 only: the hospital at node 1; node 2 is SEC_S + LEG_S away
     cov = ax.coverage(net, fac, pop, config=_cfg(60, min_tier=4))
     got = {(r.row, r.col): r.minutes_test for r in cov.cells.itertuples()}
@@ -112,7 +110,9 @@ def test_equals_networkx_reference(tiny):
         assert r.minutes_test == pytest.approx(expect, abs=1e-9)
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(a=st.floats(0.1, 20.0), b=st.floats(0.1, 20.0))
 def test_coverage_never_falls_as_minutes_rise(tiny, a, b):
     net, fac, pop, _ = _load(tiny)
@@ -122,7 +122,9 @@ def test_coverage_never_falls_as_minutes_rise(tiny, a, b):
     assert c_hi["covered_population"] >= c_lo["covered_population"]
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     lon=st.floats(99.996, 100.034),
     lat=st.floats(-0.004, 0.014),
@@ -132,11 +134,20 @@ def test_adding_a_facility_never_hurts(tiny, tmp_path_factory, lon, lat, minutes
     net, fac, pop, _ = _load(tiny)
     base = ax.coverage(net, fac, pop, config=_cfg(minutes))
     warnings.simplefilter("ignore", UserWarning)  # the new site may be off-network: fine here
-    extra = {"id": 299, "lat": lat, "lon": lon, "amenity": "doctors", "tier": 1,
-             "name": "new", "name_en": "new"}
+    extra = {
+        "id": 299,
+        "lat": lat,
+        "lon": lon,
+        "amenity": "doctors",
+        "tier": 1,
+        "name": "new",
+        "name_en": "new",
+    }
     from conftest import DEFAULT_FACILITIES
 
-    path = write_tiny_osm(tmp_path_factory.mktemp("more") / "more.osm", [*DEFAULT_FACILITIES, extra])
+    path = write_tiny_osm(
+        tmp_path_factory.mktemp("more") / "more.osm", [*DEFAULT_FACILITIES, extra]
+    )
     _, fac2, _, _ = _load(tiny, path)
     more = ax.coverage(net, fac2, pop, config=_cfg(minutes))
     t0 = base.cells["minutes_test"].to_numpy()

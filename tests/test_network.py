@@ -7,10 +7,10 @@ import math
 import networkx as nx
 import numpy as np
 import pytest
-from conftest import D_NS_M, LEG_S, RES_NS_S, RES_S, SEC_S, WALK_S
 
 import access15 as ax
 from access15.network import parse_maxspeed
+from conftest import D_NS_M, LEG_S, RES_NS_S, RES_S, SEC_S, WALK_S
 
 
 @pytest.fixture
@@ -52,7 +52,7 @@ def test_one_way_direction_is_resident_to_facility(net):
 
 
 def test_walk_ignores_one_way(tiny):
-    with pytest.warns(UserWarning):
+    with pytest.warns(UserWarning, match="no location"):
         net = ax.read_network(tiny["osm"], mode="walk")
     t = ax.nearest_times(net, [6])
     assert t[3] == pytest.approx(D_NS_M / WALK_S, rel=1e-9)
@@ -73,7 +73,7 @@ def test_last_mile_leg_is_added(net):
 
 def test_nearest_facility_reports_which_source(net):
     srcs = net.index_of([1, 5])
-    t, which = ax.nearest_facility(net, srcs)
+    _, which = ax.nearest_facility(net, srcs)
     by_id = dict(zip(net.node_ids.tolist(), which.tolist(), strict=True))
     assert by_id[2] == 0  # 2 is one hop from 1
     assert by_id[4] == 1  # 4 -> 5 is one residential hop (159 s) vs 240 s to node 1
@@ -99,8 +99,16 @@ def test_times_from_each_cutoff(net):
 
 @pytest.mark.parametrize(
     ("value", "kmh"),
-    [("60", 60.0), ("40 mph", 40 * 1.609344), ("50;70", 50.0), ("30 km/h", 30.0),
-     ("CN:rural", math.nan), ("signals", math.nan), (None, math.nan), ("-5", math.nan)],
+    [
+        ("60", 60.0),
+        ("40 mph", 40 * 1.609344),
+        ("50;70", 50.0),
+        ("30 km/h", 30.0),
+        ("CN:rural", math.nan),
+        ("signals", math.nan),
+        (None, math.nan),
+        ("-5", math.nan),
+    ],
 )
 def test_parse_maxspeed(value, kmh):
     got = parse_maxspeed(value)
@@ -108,7 +116,10 @@ def test_parse_maxspeed(value, kmh):
 
 
 def test_unknown_mode_is_input_error(tiny):
-    with pytest.warns(UserWarning), pytest.raises(ax.InputError, match="unknown mode 'boat'"):
+    with (
+        pytest.warns(UserWarning, match="no location"),
+        pytest.raises(ax.InputError, match="unknown mode 'boat'"),
+    ):
         ax.read_network(tiny["osm"], mode="boat")
 
 

@@ -7,13 +7,13 @@ import itertools
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from conftest import LEG_S, RES_NS_S, SEC_S
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_coverage import _cfg, _load
 
 import access15 as ax
 from access15.siting import greedy_max_cover
+from conftest import LEG_S, RES_NS_S, SEC_S
+from test_coverage import _cfg, _load
 
 
 def test_upgrade_gain_known_by_hand(tiny):

@@ -8,19 +8,17 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import OSM_CA, require_shared
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import access15 as ax
 from access15.network import NetworkStats, RoadNetwork
+from conftest import OSM_CA, require_shared
 
 
 @pytest.mark.slow
 @pytest.mark.realdata
-@pytest.mark.parametrize(
-    "name", ["yuba_county_ca.osm.pbf", "imperial_county_ca.osm.pbf"]
-)
+@pytest.mark.parametrize("name", ["yuba_county_ca.osm.pbf", "imperial_county_ca.osm.pbf"])
 def test_nearest_times_equal_networkx_on_real_osm(name):
     path = require_shared(OSM_CA / name)
     with warnings.catch_warnings():
@@ -56,16 +54,27 @@ def _random_network(seed: int, n: int, m: int) -> RoadNetwork:
     u, v, t = u[first], v[first], t[first]
     stats = NetworkStats(0, 0, 0, n, 0, 1, 0.0)
     return RoadNetwork(
-        mode="drive", crs="EPSG:32649", node_ids=np.arange(n, dtype=np.int64) + 1000,
-        lon=np.zeros(n), lat=np.zeros(n), x=np.zeros(n), y=np.zeros(n),
-        edge_u=u, edge_v=v, edge_length_m=t, edge_time_s=t,
-        edge_highway=np.array(["road"] * len(u), dtype=object), stats=stats,
+        mode="drive",
+        crs="EPSG:32649",
+        node_ids=np.arange(n, dtype=np.int64) + 1000,
+        lon=np.zeros(n),
+        lat=np.zeros(n),
+        x=np.zeros(n),
+        y=np.zeros(n),
+        edge_u=u,
+        edge_v=v,
+        edge_length_m=t,
+        edge_time_s=t,
+        edge_highway=np.array(["road"] * len(u), dtype=object),
+        stats=stats,
     )
 
 
 @settings(max_examples=40, deadline=None)
 @given(
-    seed=st.integers(0, 2**31), n=st.integers(2, 40), density=st.floats(0.5, 4.0),
+    seed=st.integers(0, 2**31),
+    n=st.integers(2, 40),
+    density=st.floats(0.5, 4.0),
     n_src=st.integers(1, 5),
 )
 def test_nearest_facility_equals_networkx_on_random_graphs(seed, n, density, n_src):
@@ -85,9 +94,7 @@ def test_nearest_facility_equals_networkx_on_random_graphs(seed, n, density, n_s
         if np.isfinite(t[i]):
             # the reported source really gives that time
             j = which[i]
-            d = nx.shortest_path_length(
-                g, nid, ("src", int(j)), weight="travel_time"
-            )
+            d = nx.shortest_path_length(g, nid, ("src", int(j)), weight="travel_time")
             assert d == pytest.approx(t[i], abs=1e-6)
         else:
             assert which[i] == -1

@@ -19,7 +19,9 @@ def _read_vector(path: str | Path, what: str) -> gpd.GeoDataFrame:
     try:
         gdf = gpd.read_file(p)
     except Exception as exc:  # pyogrio raises several types for unreadable files
-        msg = f"cannot read {what} file {str(p)!r} ({type(exc).__name__}); is it GeoJSON/GeoPackage?"
+        msg = (
+            f"cannot read {what} file {str(p)!r} ({type(exc).__name__}); is it GeoJSON/GeoPackage?"
+        )
         raise InputError(msg) from None
     if gdf.empty:
         msg = f"{what} file {str(p)!r} has no features"

@@ -90,7 +90,10 @@ def demo(
     paths = sample_paths()
     missing = [str(p) for p in paths.values() if not p.is_file()]
     if missing:
-        msg = f"sample county files are missing ({missing[0]}); reinstall access15 or run `make sample`"
+        msg = (
+            f"sample county files are missing ({missing[0]}); "
+            "reinstall access15 or run `make sample`"
+        )
         raise InputError(msg)
     title = "Synthetic sample county (not a real place) — 15-minute access"
     with _progress() as progress:
@@ -110,15 +113,19 @@ def demo(
     _print_summary(run, out)
 
 
-def _print_summary(run, out: Path) -> None:  # noqa: ANN001
+def _print_summary(run, out: Path) -> None:
     s = run.coverage.summary
-    out_console.print(f"[bold]access15[/bold] — {run.boundary['name'].iloc[0]} "
-                      "(synthetic sample county)" if s.get("synthetic", True) else "")
+    out_console.print(
+        f"[bold]access15[/bold] — {run.boundary['name'].iloc[0]} (synthetic sample county)"
+        if s.get("synthetic", True)
+        else ""
+    )
     out_console.print(
         f"population {s['population_total']:,.0f}; road network {run.network.n_nodes:,} nodes, "
         f"{run.network.stats.road_km:,.0f} km; facilities "
-        + ", ".join(f"tier {t}: {n}" for t, n in sorted(s["facilities"]["by_tier"].items(),
-                                                        reverse=True))
+        + ", ".join(
+            f"tier {t}: {n}" for t, n in sorted(s["facilities"]["by_tier"].items(), reverse=True)
+        )
     )
     table = Table(title="Coverage by service level", show_lines=False)
     table.add_column("service level")
@@ -145,8 +152,13 @@ def _print_summary(run, out: Path) -> None:  # noqa: ANN001
         base = rec.baseline_covered / rec.population_total
         t.add_row("0", "", "(today)", "", f"{base:.1%}")
         for r in rec.ranking.itertuples():
-            t.add_row(str(r.rank), r.site_id, f"{r.name} {r.name_en}".strip(),
-                      f"{r.added_population:,.0f}", f"{r.cumulative_share:.1%}")
+            t.add_row(
+                str(r.rank),
+                r.site_id,
+                f"{r.name} {r.name_en}".strip(),
+                f"{r.added_population:,.0f}",
+                f"{r.cumulative_share:.1%}",
+            )
         out_console.print(t)
     for d in s.get("diagnostics", []):
         out_console.print(f"[yellow]note:[/yellow] {d}")
@@ -154,28 +166,21 @@ def _print_summary(run, out: Path) -> None:  # noqa: ANN001
 
 
 def main() -> None:
-    """Console entry point with the exit-code contract (0 ok, 2 bad input, 1 other)."""
-    import click
+    """Console entry point with the exit-code contract (0 ok, 2 bad input, 1 other).
 
+    Typer (standalone mode) reports usage errors itself with exit code 2; errors raised by the
+    library are turned into one line on stderr here.
+    """
     debug = "--debug" in sys.argv
     if not debug:
-        warnings.simplefilter("default")
         logging.captureWarnings(True)
     try:
-        app(standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        err_console.print("aborted")
-        sys.exit(130)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(2)
+        app()
     except Access15Error as exc:
         if debug:
             raise
         exit_code = 2 if isinstance(exc, InputError) else 1
-        err_console.print(f"error: {exc}", highlight=False, soft_wrap=True)
+        err_console.print(f"error: {exc}", highlight=False, soft_wrap=True, markup=False)
         sys.exit(exit_code)
     except KeyboardInterrupt:
         err_console.print("interrupted; no outputs were changed")
@@ -187,6 +192,7 @@ def main() -> None:
             f"error: {type(exc).__name__}: {exc} (run again with --debug for the traceback)",
             highlight=False,
             soft_wrap=True,
+            markup=False,
         )
         sys.exit(1)
 

@@ -37,9 +37,7 @@ __all__ = ["CoverageResult", "coverage", "snap_facilities", "weighted_quantile"]
 log = logging.getLogger(__name__)
 
 
-def weighted_quantile(
-    values: npt.ArrayLike, weights: npt.ArrayLike, q: float
-) -> float:
+def weighted_quantile(values: npt.ArrayLike, weights: npt.ArrayLike, q: float) -> float:
     """Weighted quantile (lower definition): smallest v with weight share of values <= v >= q.
 
     Examples
@@ -188,8 +186,9 @@ def coverage(
         src = fac[(fac["tier"] >= lv.min_tier) & fac["on_network"]]
         grid = np.full(population.shape, np.nan, dtype=np.float32)
         if len(src) == 0:
-            diagnostics.append(f"no facility of tier >= {lv.min_tier} on the network: {lv.name} "
-                               "coverage is 0")
+            diagnostics.append(
+                f"no facility of tier >= {lv.min_tier} on the network: {lv.name} coverage is 0"
+            )
             minutes = np.full(len(rows), np.nan)
         else:
             t_node, _ = nearest_facility(
@@ -205,7 +204,9 @@ def coverage(
     if len(hosp):
         t_h, _ = nearest_facility(network, hosp["node"].to_numpy(), leg_s=hosp["leg_s"].to_numpy())
         fac["minutes_to_hospital"] = np.where(
-            fac["on_network"], (fac["leg_s"].to_numpy() + t_h[fac["node"].to_numpy()]) / 60.0, np.nan
+            fac["on_network"],
+            (fac["leg_s"].to_numpy() + t_h[fac["node"].to_numpy()]) / 60.0,
+            np.nan,
         )
     else:
         fac["minutes_to_hospital"] = np.nan
@@ -226,8 +227,9 @@ def coverage(
             "lat": lat[populated],
             "pop": pop_grid[rows, cols][populated],
             "zone_id": np.where(
-                zi[populated] >= 0, zone_ids[np.clip(zi[populated], 0, None)]
-                if len(zone_ids) else "", ""
+                zi[populated] >= 0,
+                zone_ids[np.clip(zi[populated], 0, None)] if len(zone_ids) else "",
+                "",
             ),
             "node": node[populated],
             "snap_m": snap_m[populated],
@@ -246,8 +248,9 @@ def coverage(
         )
     n_off_fac = int((~fac["on_network"]).sum())
     if n_off_fac:
-        diagnostics.append(f"{n_off_fac} facilities farther than {cfg.max_snap_m:g} m from a road "
-                           "were left out")
+        diagnostics.append(
+            f"{n_off_fac} facilities farther than {cfg.max_snap_m:g} m from a road were left out"
+        )
     if network.stats.segments_missing_nodes:
         diagnostics.append(
             f"{network.stats.segments_missing_nodes} road segments dropped: nodes missing from "
@@ -331,7 +334,7 @@ def _by_zone(cells: pd.DataFrame, cfg: Config, zones: gpd.GeoDataFrame | None) -
         total = float(pop.sum())
         row: dict[str, Any] = {
             "zone_id": zid or "(none)",
-            "name": names.get(zid, "(outside zones)" if not zid else zid),
+            "name": names.get(zid, zid or "(outside zones)"),
             "name_en": names_en.get(zid, ""),
             "population": total,
             "off_network_population": float(pop[g["off_network"].to_numpy()].sum()),

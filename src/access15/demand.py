@@ -61,7 +61,12 @@ class DemandCells:
 
     def cell_centres(
         self, mask: npt.NDArray[np.bool_] | None = None
-    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    ) -> tuple[
+        npt.NDArray[np.int64],
+        npt.NDArray[np.int64],
+        npt.NDArray[np.float64],
+        npt.NDArray[np.float64],
+    ]:
         """Row, col and WGS-84 lon/lat of the cells where ``mask`` (default: the area) is true."""
         from pyproj import Transformer
 

@@ -161,7 +161,7 @@ def make_map(
             popup = (
                 f"<b>{_esc(r.name)}</b><br>{_esc(getattr(r, 'name_en', ''))}<br>"
                 f"tier {int(r.tier)} ({_esc(TIER_NAMES.get(int(r.tier), ''))})<br>"
-                f"{'%.1f' % mins if np.isfinite(mins) else 'n/a'} min to county hospital<br>"
+                f"{f'{mins:.1f}' if np.isfinite(mins) else 'n/a'} min to county hospital<br>"
                 f"snapped {r.snap_m:.0f} m from the road"
             )
             folium.CircleMarker(
@@ -183,7 +183,8 @@ def make_map(
                 html=(
                     '<div style="background:#d7301f;color:#fff;border:2px solid #fff;'
                     "border-radius:50%;width:26px;height:26px;line-height:22px;"
-                    f'text-align:center;font-weight:bold;font:bold 14px sans-serif">{int(r.rank)}</div>'
+                    'text-align:center;font:bold 14px sans-serif">'
+                    f"{int(r.rank)}</div>"
                 ),
                 icon_size=(26, 26),
                 icon_anchor=(13, 13),
@@ -194,7 +195,9 @@ def make_map(
                 f"sub-centre<br>cumulative share {r.cumulative_share:.1%}"
             )
             folium.Marker(
-                [r.lat, r.lon], icon=icon, popup=folium.Popup(popup, max_width=300),
+                [r.lat, r.lon],
+                icon=icon,
+                popup=folium.Popup(popup, max_width=300),
                 tooltip=f"Upgrade #{int(r.rank)}: {_esc(r.name)}",
             ).add_to(group)
         group.add_to(m)
@@ -202,7 +205,7 @@ def make_map(
         m.get_root().html.add_child(
             folium.Element(
                 '<div style="position:fixed;top:10px;left:60px;z-index:1000;background:#fff;'
-                'padding:6px 10px;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3);'
+                "padding:6px 10px;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3);"
                 f'font:14px sans-serif"><b>{_esc(title)}</b></div>'
             )
         )

@@ -29,7 +29,14 @@ if TYPE_CHECKING:
 
     import networkx as nx
 
-__all__ = ["NetworkStats", "RoadNetwork", "build_network", "geodesic_m", "parse_maxspeed", "read_network"]
+__all__ = [
+    "NetworkStats",
+    "RoadNetwork",
+    "build_network",
+    "geodesic_m",
+    "parse_maxspeed",
+    "read_network",
+]
 
 log = logging.getLogger(__name__)
 
@@ -263,7 +270,7 @@ class RoadNetwork:
         return idx, dist
 
     def to_networkx(self) -> nx.MultiDiGraph:
-        """The exact graph the kernels route on, as a networkx MultiDiGraph.
+        """Return the exact graph the kernels route on, as a networkx MultiDiGraph.
 
         Nodes are OSM node ids with ``x``/``y`` (lon/lat degrees); edges carry ``travel_time``
         (seconds), ``length`` (metres) and ``highway``. ``graph["crs"]`` is EPSG:4326 so osmnx
@@ -300,7 +307,9 @@ def _allowed(ways_tags: dict[str, object], mode: str) -> bool:
     return access is None or access not in _NO
 
 
-def build_network(osm: OsmData, *, mode: str = "drive", config: Config | None = None) -> RoadNetwork:
+def build_network(
+    osm: OsmData, *, mode: str = "drive", config: Config | None = None
+) -> RoadNetwork:
     """Build the routable network of one mode from OSM arrays.
 
     Every pair of consecutive way nodes becomes an edge (no simplification: exact geometry).
@@ -364,7 +373,9 @@ def build_network(osm: OsmData, *, mode: str = "drive", config: Config | None = 
     a_ref, b_ref = seg, seg + 1
     w = way_of_ref[seg]
 
-    node_ids, inverse = np.unique(np.concatenate([osm.refs[a_ref], osm.refs[b_ref]]), return_inverse=True)
+    node_ids, inverse = np.unique(
+        np.concatenate([osm.refs[a_ref], osm.refs[b_ref]]), return_inverse=True
+    )
     first = np.full(len(node_ids), -1, dtype=np.int64)
     all_pos = np.concatenate([a_ref, b_ref])
     first[inverse[::-1]] = all_pos[::-1]  # any occurrence gives the node's coordinates

@@ -170,7 +170,9 @@ def read_osm(path: str | Path) -> OsmData:
                     offsets.append(len(refs))
                     way_rows.append((obj.id, *(tags.get(k) for k in _WAY_TAGS)))
                 elif is_health:
-                    pts = [(n.location.lon, n.location.lat) for n in obj.nodes if n.location.valid()]
+                    pts = [
+                        (n.location.lon, n.location.lat) for n in obj.nodes if n.location.valid()
+                    ]
                     if pts:
                         arr = np.asarray(pts)
                         # closed way: drop the repeated last node before averaging

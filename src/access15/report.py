@@ -31,8 +31,20 @@ if TYPE_CHECKING:
 __all__ = ["file_sha256", "package_versions", "write_outputs"]
 
 TT_NODATA = -9999.0
-_PACKAGES = ("access15", "numpy", "scipy", "pandas", "geopandas", "shapely", "pyproj",
-             "rasterio", "osmium", "folium", "networkx", "osmnx")
+_PACKAGES = (
+    "access15",
+    "numpy",
+    "scipy",
+    "pandas",
+    "geopandas",
+    "shapely",
+    "pyproj",
+    "rasterio",
+    "osmium",
+    "folium",
+    "networkx",
+    "osmnx",
+)
 
 
 def file_sha256(path: str | Path) -> str:

@@ -1,4 +1,4 @@
-"""Which township centres to upgrade first: a ranked list with marginal gains.
+r"""Which township centres to upgrade first: a ranked list with marginal gains.
 
 The upgrade question is a maximal covering location problem (MCLP; Church & ReVelle, 1974,
 *Papers of the Regional Science Association* 32:101-118) with the existing facilities fixed:
@@ -7,11 +7,11 @@ service level's threshold S of a tier >= 3 facility is largest,
 
 .. math::
 
-    \\max \\sum_i a_i y_i \\quad \\text{s.t.} \\quad
-    y_i \\le b_i + \\sum_{j \\in N_i} x_j,\\; \\sum_j x_j = K,\\; x_j, y_i \\in \\{0, 1\\},
+    \max \sum_i a_i y_i \quad \text{s.t.} \quad
+    y_i \le b_i + \sum_{j \in N_i} x_j,\; \sum_j x_j = K,\; x_j, y_i \in \{0, 1\},
 
 where :math:`a_i` is the population of cell i, :math:`b_i = 1` when cell i is already covered,
-and :math:`N_i = \\{j : t_{ij} \\le S\\}`. Greedy selection gives a ranked list whose prefix of
+and :math:`N_i = \{j : t_{ij} \le S\}`. Greedy selection gives a ranked list whose prefix of
 any length is a sensible plan (and is within :math:`1 - 1/e` of the optimum, as the objective is
 submodular; Nemhauser, Wolsey & Fisher, 1978).
 """
@@ -144,7 +144,9 @@ def recommend_upgrades(
     k = cfg.k if k is None else int(k)
     lv = cfg.level(level or cfg.upgrade_level)
     if lv.min_tier > 3:
-        msg = f"service level {lv.name!r} needs tier >= {lv.min_tier}: upgrades to tier 3 cannot help"
+        msg = (
+            f"service level {lv.name!r} needs tier >= {lv.min_tier}: upgrades to tier 3 cannot help"
+        )
         raise InputError(msg)
     fac = cov.facilities
     cand = fac[(fac["tier"] == 2) & fac["on_network"]].reset_index(drop=True)

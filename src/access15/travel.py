@@ -80,7 +80,10 @@ def nearest_facility(
     n = network.n_nodes
     g = _augmented_reversed(network, nodes_a, leg)
     dist, _pred, src = dijkstra(
-        g, directed=True, indices=n + np.arange(len(nodes_a)), min_only=True,
+        g,
+        directed=True,
+        indices=n + np.arange(len(nodes_a)),
+        min_only=True,
         return_predecessors=True,
     )
     src = src[:n].astype(np.int64)
@@ -114,9 +117,7 @@ def times_from_each(
     nodes_a, leg = _check_sources(network, nodes, leg_s)
     n = network.n_nodes
     g = _augmented_reversed(network, nodes_a, leg)
-    dist = dijkstra(
-        g, directed=True, indices=n + np.arange(len(nodes_a)), limit=float(cutoff_s)
-    )
+    dist = dijkstra(g, directed=True, indices=n + np.arange(len(nodes_a)), limit=float(cutoff_s))
     return np.asarray(dist[:, :n])
 
 
