@@ -58,6 +58,56 @@ def surface_rgba(minutes: npt.NDArray[np.floating], *, alpha: int = 170) -> npt.
     return rgba
 
 
+def _mercator_rows(
+    grid: npt.NDArray[np.floating], south: float, north: float
+) -> npt.NDArray[np.floating]:
+    """Resample a north-up lat/lon grid's rows to equal Web-Mercator steps (nearest row).
+
+    Leaflet stretches an image overlay linearly in Web-Mercator metres, so rows of a lat/lon
+    grid must be redistributed first; nearest-row sampling keeps band colours exact.
+    """
+    h = grid.shape[0]
+
+    def merc(lat: npt.NDArray[np.float64] | float) -> npt.NDArray[np.float64]:
+        return np.log(np.tan(np.pi / 4 + np.radians(lat) / 2))
+
+    y = np.linspace(merc(north), merc(south), h, endpoint=False) + (merc(south) - merc(north)) / (
+        2 * h
+    )
+    lat = np.degrees(2 * np.arctan(np.exp(y)) - np.pi / 2)
+    rows = np.clip(((north - lat) / (north - south) * h).astype(np.int64), 0, h - 1)
+    return grid[rows]
+
+
+def _asset_uri(name: str, mime: str) -> str:
+    """A vendored asset (``_assets/``) as a data URI, so the map needs no CDN."""
+    import base64
+    from importlib.resources import files
+
+    data = files("access15").joinpath("_assets", name).read_bytes()
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def _legend_html(lv_min_tier: int) -> str:
+    rows = []
+    edges = [*BANDS_MINUTES, None]
+    for i, colour in enumerate(BAND_COLOURS):
+        lo, hi = edges[i], edges[i + 1]
+        label = f"{lo:g}–{hi:g} min" if hi is not None else f"> {lo:g} min"
+        rows.append(
+            f'<div><span style="display:inline-block;width:14px;height:10px;'
+            f'background:{colour};margin-right:6px"></span>{label}</div>'
+        )
+    return (
+        '<div id="access15-legend" style="position:fixed;bottom:30px;right:12px;z-index:1000;'
+        "background:rgba(255,255,255,.92);padding:6px 10px;border-radius:4px;"
+        'box-shadow:0 1px 4px rgba(0,0,0,.3);font:12px sans-serif">'
+        f"<b>Minutes to nearest facility (tier ≥ {lv_min_tier})</b>"
+        + "".join(rows)
+        + '<div style="color:#666">no colour: off-network or outside the county</div></div>'
+    )
+
+
 def _esc(value: object) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
@@ -92,7 +142,6 @@ def make_map(
     -------
     folium.Map
     """
-    import branca.colormap as bcm
     import folium
     from folium import plugins
 
@@ -113,6 +162,12 @@ def make_map(
         control_scale=True,
         prefer_canvas=True,
     )
+    # Leaflet and jQuery are inlined (vendored) so the map opens offline; no bootstrap/fonts.
+    m.default_js = [
+        ("leaflet", _asset_uri("leaflet.js", "text/javascript")),
+        ("jquery", _asset_uri("jquery.min.js", "text/javascript")),
+    ]
+    m.default_css = [("leaflet_css", _asset_uri("leaflet.css", "text/css"))]
     if basemap is not None:
         if basemap not in _BASEMAPS:
             from .errors import InputError
@@ -120,21 +175,17 @@ def make_map(
             msg = f"unknown basemap {basemap!r}; use one of {sorted(_BASEMAPS)} or None"
             raise InputError(msg)
         folium.TileLayer(_BASEMAPS[basemap][0], name=f"Basemap: {basemap}").add_to(m)
+    grid = cov.surface[lv.name]
+    if pop.crs in ("EPSG:4326", "OGC:CRS84"):
+        grid = _mercator_rows(grid, south, north)
     folium.raster_layers.ImageOverlay(
-        image=surface_rgba(cov.surface[lv.name]),
+        image=surface_rgba(grid),
         bounds=[[south, west], [north, east]],
-        mercator_project=True,
+        mercator_project=False,
         name=f"Travel time ({lv.name}, minutes)",
         pixelated=True,
     ).add_to(m)
-    legend = bcm.StepColormap(
-        list(BAND_COLOURS),
-        index=[*BANDS_MINUTES, 90.0],
-        vmin=0,
-        vmax=90,
-        caption=f"Minutes to nearest facility of tier ≥ {lv.min_tier} (grey: off-network)",
-    )
-    legend.add_to(m)
+    m.get_root().html.add_child(folium.Element(_legend_html(lv.min_tier)))
     if zones is not None:
         tooltip_fields = [c for c in ("name", "name_en", "zone_id") if c in zones.columns]
         z = zones[[*tooltip_fields, "geometry"]].copy()
@@ -209,7 +260,14 @@ def make_map(
                 f'font:14px sans-serif"><b>{_esc(title)}</b></div>'
             )
         )
-    plugins.Fullscreen().add_to(m)
+    fullscreen = plugins.Fullscreen()
+    fullscreen.default_js = [
+        ("Control.Fullscreen.js", _asset_uri("Control.FullScreen.js", "text/javascript"))
+    ]
+    fullscreen.default_css = [
+        ("Control.FullScreen.css", _asset_uri("Control.FullScreen.css", "text/css"))
+    ]
+    fullscreen.add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
     m.fit_bounds([[south, west], [north, east]])
     return m
