@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import logging
 import sys
-import warnings
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -18,6 +17,9 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from .errors import Access15Error, InputError
+
+if TYPE_CHECKING:
+    from .pipeline import CountyRun
 
 app = typer.Typer(
     name="access15",
@@ -110,16 +112,13 @@ def demo(
             on_step=lambda label: progress.update(task, description=label),
             extra_summary={"title": title, "synthetic": True},
         )
-    _print_summary(run, out)
+    _print_summary(run, out, synthetic=True)
 
 
-def _print_summary(run, out: Path) -> None:
+def _print_summary(run: CountyRun, out: Path, *, synthetic: bool = False) -> None:
     s = run.coverage.summary
-    out_console.print(
-        f"[bold]access15[/bold] — {run.boundary['name'].iloc[0]} (synthetic sample county)"
-        if s.get("synthetic", True)
-        else ""
-    )
+    label = " (synthetic sample county, not a real place)" if synthetic else ""
+    out_console.print(f"[bold]access15[/bold] — {run.boundary['name'].iloc[0]}{label}")
     out_console.print(
         f"population {s['population_total']:,.0f}; road network {run.network.n_nodes:,} nodes, "
         f"{run.network.stats.road_km:,.0f} km; facilities "
