@@ -80,7 +80,7 @@ def _mercator_rows(
 
 
 def _asset_uri(name: str, mime: str) -> str:
-    """A vendored asset (``_assets/``) as a data URI, so the map needs no CDN."""
+    """Return a vendored asset (``_assets/``) as a data URI, so the map needs no CDN."""
     import base64
     from importlib.resources import files
 
