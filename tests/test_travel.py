@@ -117,3 +117,53 @@ def test_times_from_each_equals_brute_force(seed, n, cutoff):
             want = ref.get(nid, np.inf) + leg[j]
             want = want if want <= cutoff else np.inf
             assert got[j, i] == pytest.approx(want, abs=1e-6)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    seed=st.integers(0, 2**31),
+    n=st.integers(3, 40),
+    cutoff=st.floats(1.0, 300.0),
+    threads=st.integers(1, 3),
+)
+def test_pair_times_targets_subset_equals_brute_force(seed, n, cutoff, threads):
+    net = _random_network(seed, n, 3 * n)
+    rng = np.random.default_rng(seed + 3)
+    src = rng.choice(n, size=min(5, n), replace=False)
+    tgt = rng.choice(n, size=max(1, n // 2), replace=False)
+    leg = rng.uniform(0, 20, len(src))
+    pt = ax.pair_times(net, src, leg_s=leg, cutoff_s=cutoff, targets=tgt, threads=threads)
+    got = {
+        (int(s), int(t)): float(x) for s, t, x in zip(pt.source, pt.target, pt.seconds, strict=True)
+    }
+    assert len(got) == len(pt)  # each pair once
+    g = net.to_networkx().reverse(copy=True)
+    want = {}
+    for j, s in enumerate(src):
+        ref = nx.single_source_dijkstra_path_length(g, int(net.node_ids[s]), weight="travel_time")
+        for ti, node in enumerate(tgt):
+            t = ref.get(int(net.node_ids[node]), np.inf) + leg[j]
+            if t <= cutoff:
+                want[(j, ti)] = t
+    assert got.keys() == want.keys()
+    for key, t in want.items():
+        assert got[key] == pytest.approx(t, abs=1e-6)
+    dense = pt.to_csr().toarray()
+    assert dense.shape == (len(src), len(tgt))
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**31), n=st.integers(3, 30), limit=st.floats(5.0, 300.0))
+def test_coverage_matrix_equals_dense_brute_force(seed, n, limit):
+    from access15.siting import coverage_matrix
+
+    net = _random_network(seed, n, 3 * n)
+    rng = np.random.default_rng(seed + 4)
+    sites = rng.choice(n, size=min(4, n), replace=False)
+    site_leg = rng.uniform(0, 10, len(sites))
+    cells = rng.integers(0, n, 3 * n)  # several cells per node
+    first = rng.uniform(0, 60, len(cells))
+    got = coverage_matrix(net, sites, site_leg, cells, first, limit).toarray()
+    dense = ax.times_from_each(net, sites, leg_s=site_leg)
+    want = first[None, :] + dense[:, cells] <= limit
+    np.testing.assert_array_equal(got, want)

@@ -19,7 +19,7 @@ from .network import RoadNetwork, build_network, read_network
 from .osm import OsmData, read_osm
 from .pipeline import CountyRun, run_county
 from .siting import Recommendation, recommend_upgrades
-from .travel import nearest_facility, nearest_times, times_from_each
+from .travel import PairTimes, nearest_facility, nearest_times, pair_times, times_from_each
 
 __version__ = "0.1.0"
 
@@ -33,6 +33,7 @@ __all__ = [
     "InputError",
     "NetworkError",
     "OsmData",
+    "PairTimes",
     "Recommendation",
     "RoadNetwork",
     "ServiceLevel",
@@ -45,6 +46,7 @@ __all__ = [
     "make_map",
     "nearest_facility",
     "nearest_times",
+    "pair_times",
     "read_boundary",
     "read_network",
     "read_osm",

@@ -210,6 +210,18 @@ class RoadNetwork:
         return self.csr.T.tocsr()
 
     @cached_property
+    def reversed_arrays(
+        self,
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+        """``(indptr, indices, data)`` of :attr:`csr_reversed` as int64/float64 kernel inputs."""
+        r = self.csr_reversed
+        return (
+            r.indptr.astype(np.int64),
+            r.indices.astype(np.int64),
+            r.data.astype(np.float64),
+        )
+
+    @cached_property
     def _kdtree(self) -> cKDTree:
         return cKDTree(np.column_stack([self.x, self.y]))
 

@@ -27,13 +27,13 @@ import scipy.sparse as sp
 
 from .config import ServiceLevel
 from .errors import InputError
-from .travel import times_from_each
+from .travel import pair_times
 
 if TYPE_CHECKING:
     from .coverage import CoverageResult
     from .network import RoadNetwork
 
-__all__ = ["Recommendation", "greedy_max_cover", "recommend_upgrades"]
+__all__ = ["Recommendation", "coverage_matrix", "greedy_max_cover", "recommend_upgrades"]
 
 
 @dataclass(frozen=True, repr=False)
@@ -116,6 +116,51 @@ def greedy_max_cover(
     return np.asarray(picks, dtype=np.int64), np.asarray(gains, dtype=np.float64)
 
 
+def coverage_matrix(
+    network: RoadNetwork,
+    site_nodes: np.ndarray,
+    site_leg_s: np.ndarray,
+    cell_nodes: np.ndarray,
+    cell_first_s: np.ndarray,
+    limit_s: float,
+) -> sp.csr_matrix:
+    """Boolean sites × cells matrix: cell i reaches site j within ``limit_s`` seconds.
+
+    The time of a pair is the cell's first mile + network time + the site's last mile, the same
+    definition coverage uses. Searches run once per site over the distinct nodes of the cells.
+
+    Parameters
+    ----------
+    network : RoadNetwork
+    site_nodes, site_leg_s : ndarray
+        Node index and last-mile seconds of each candidate site.
+    cell_nodes, cell_first_s : ndarray
+        Node index and first-mile seconds of each demand cell.
+    limit_s : float
+        Threshold, seconds.
+
+    Returns
+    -------
+    csr_matrix of bool, shape (n_sites, n_cells)
+    """
+    n_sites, n_cells = len(site_nodes), len(cell_nodes)
+    if n_cells == 0:
+        return sp.csr_matrix((n_sites, 0), dtype=bool)
+    uniq, cell_to_u = np.unique(cell_nodes, return_inverse=True)
+    pt = pair_times(network, site_nodes, leg_s=site_leg_s, cutoff_s=limit_s, targets=uniq)
+    # expand node pairs to the cells at each node, keeping those whose first mile still fits
+    order = np.argsort(cell_to_u, kind="stable")
+    starts = np.searchsorted(cell_to_u[order], np.arange(len(uniq)))
+    counts = np.bincount(cell_to_u, minlength=len(uniq))
+    reps = counts[pt.target]
+    pair_of = np.repeat(np.arange(len(pt)), reps)
+    offset = np.arange(len(pair_of)) - np.repeat(np.cumsum(reps) - reps, reps)
+    cell = order[starts[pt.target[pair_of]] + offset]
+    ok = cell_first_s[cell] + pt.seconds[pair_of] <= limit_s
+    rows, cols = pt.source[pair_of[ok]], cell[ok]
+    return sp.csr_matrix((np.ones(len(rows), dtype=bool), (rows, cols)), shape=(n_sites, n_cells))
+
+
 def recommend_upgrades(
     network: RoadNetwork,
     cov: CoverageResult,
@@ -164,13 +209,15 @@ def recommend_upgrades(
     open_ = ~base_cov & ~cells["off_network"].to_numpy()
     speed_ms = cfg.access_kmh.get(network.mode, 4.5) / 3.6
     limit_s = lv.minutes * 60.0
-    t = times_from_each(
-        network, cand["node"].to_numpy(), leg_s=cand["leg_s"].to_numpy(), cutoff_s=limit_s
-    )
     idx = np.flatnonzero(open_)
-    first_s = cells["snap_m"].to_numpy()[idx] / speed_ms
-    reach = (first_s[None, :] + t[:, cells["node"].to_numpy()[idx]]) <= limit_s
-    cover = sp.csr_matrix(reach)
+    cover = coverage_matrix(
+        network,
+        cand["node"].to_numpy(),
+        cand["leg_s"].to_numpy(),
+        cells["node"].to_numpy()[idx],
+        cells["snap_m"].to_numpy()[idx] / speed_ms,
+        limit_s,
+    )
     picks, gains = greedy_max_cover(cover, pop[idx], k)
     baseline = float(pop[base_cov].sum())
     chosen = cand.iloc[picks]

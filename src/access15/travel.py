@@ -2,38 +2,30 @@
 
 All times are seconds. Searches run on the *reversed* graph from the facilities, so the time of a
 node is the resident's trip node → facility (one-way streets respected in the right direction).
-Each source carries an initial leg (the facility's off-network last mile) through a virtual node,
-so the result is exact, not "network time plus a correction afterwards".
+Each source starts with its initial leg (the facility's off-network last mile) already on the
+clock, so the result is exact, not "network time plus a correction afterwards". The compiled
+kernels live in :mod:`access15._kernels`; scipy and networkx serve as references in the tests.
 """
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import scipy.sparse as sp
-from scipy.sparse.csgraph import dijkstra
 
+from . import _kernels
 from .errors import InputError
 
 if TYPE_CHECKING:
     from .network import RoadNetwork
 
-__all__ = ["nearest_facility", "nearest_times", "times_from_each"]
-
-
-def _augmented_reversed(
-    network: RoadNetwork, nodes: npt.NDArray[np.int64], leg_s: npt.NDArray[np.float64]
-) -> sp.csr_matrix:
-    """Reversed graph plus one virtual node per source with an edge of weight ``leg_s``."""
-    n, s = network.n_nodes, len(nodes)
-    rev = network.csr_reversed.tocoo()
-    rows = np.concatenate([rev.row, n + np.arange(s)])
-    cols = np.concatenate([rev.col, nodes])
-    data = np.concatenate([rev.data, leg_s])
-    return sp.csr_matrix((data, (rows, cols)), shape=(n + s, n + s))
+__all__ = ["PairTimes", "nearest_facility", "nearest_times", "pair_times", "times_from_each"]
 
 
 def _check_sources(
@@ -58,8 +50,8 @@ def nearest_facility(
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
     """Time from every node to the nearest source, and which source that is.
 
-    One multi-source Dijkstra (``scipy.sparse.csgraph.dijkstra(min_only=True)``) on the reversed
-    graph, not one search per source.
+    One multi-source Dijkstra on the reversed graph (never one search per source), with each
+    source's last-mile leg as its starting time.
 
     Parameters
     ----------
@@ -74,21 +66,129 @@ def nearest_facility(
     time_s : ndarray of float64, shape (n_nodes,)
         Seconds from each node to its nearest source (inf if none is reachable).
     source : ndarray of int64, shape (n_nodes,)
-        Position in ``nodes`` of that source (-1 if none is reachable).
+        Position in ``nodes`` of that source (-1 if none is reachable). Among sources at exactly
+        the same time, which one is reported is unspecified.
     """
     nodes_a, leg = _check_sources(network, nodes, leg_s)
+    indptr, indices, data = network.reversed_arrays
+    return _kernels.multi_source(indptr, indices, data, nodes_a, leg)
+
+
+@dataclass(frozen=True, repr=False)
+class PairTimes:
+    """Source × target travel times within a cutoff, as sparse triplets.
+
+    Attributes
+    ----------
+    source : ndarray of int64
+        Position of the source in the ``nodes`` given.
+    target : ndarray of int64
+        Position of the target in the ``targets`` given.
+    seconds : ndarray of float64
+        Travel time target → source (resident to facility), seconds, <= ``cutoff_s``.
+    n_sources, n_targets : int
+    cutoff_s : float
+    """
+
+    source: npt.NDArray[np.int64]
+    target: npt.NDArray[np.int64]
+    seconds: npt.NDArray[np.float64]
+    n_sources: int
+    n_targets: int
+    cutoff_s: float
+
+    def __len__(self) -> int:
+        return len(self.seconds)
+
+    def __repr__(self) -> str:
+        return (
+            f"PairTimes({len(self):,} pairs within {self.cutoff_s:g} s among "
+            f"{self.n_sources:,} sources x {self.n_targets:,} targets)"
+        )
+
+    def to_csr(self) -> sp.csr_matrix:
+        """``(n_sources, n_targets)`` matrix of seconds; absent pairs are beyond the cutoff.
+
+        A pair at exactly 0 s is stored as an explicit zero: test membership with the
+        sparsity structure, not with ``!= 0``.
+        """
+        return sp.csr_matrix(
+            (self.seconds, (self.source, self.target)), shape=(self.n_sources, self.n_targets)
+        )
+
+
+def pair_times(
+    network: RoadNetwork,
+    nodes: npt.ArrayLike,
+    *,
+    cutoff_s: float,
+    targets: npt.ArrayLike | None = None,
+    leg_s: npt.ArrayLike | None = None,
+    threads: int | None = None,
+) -> PairTimes:
+    """Compute times from target nodes to each source node, for pairs within ``cutoff_s``.
+
+    The input of site selection: one bounded Dijkstra per source on the reversed graph, run in
+    parallel threads (the compiled kernel releases the GIL); only pairs within the cutoff are
+    emitted, so memory grows with the answer, not with sources × nodes.
+
+    Parameters
+    ----------
+    network : RoadNetwork
+    nodes : array_like of int
+        Node index of each source (e.g. candidate sites).
+    cutoff_s : float
+        Service threshold, seconds (inclusive).
+    targets : array_like of int, optional
+        Node indexes of interest (e.g. demand nodes); default every node. Duplicates are not
+        allowed.
+    leg_s : array_like of float, optional
+        Last-mile seconds of each source.
+    threads : int, optional
+        Worker threads (default: the number of CPUs).
+
+    Returns
+    -------
+    PairTimes
+    """
+    nodes_a, leg = _check_sources(network, nodes, leg_s)
+    if not cutoff_s >= 0:
+        msg = f"cutoff_s must be >= 0 seconds, got {cutoff_s}"
+        raise InputError(msg)
     n = network.n_nodes
-    g = _augmented_reversed(network, nodes_a, leg)
-    dist, _pred, src = dijkstra(
-        g,
-        directed=True,
-        indices=n + np.arange(len(nodes_a)),
-        min_only=True,
-        return_predecessors=True,
+    tgt = np.arange(n, dtype=np.int64) if targets is None else np.asarray(targets, dtype=np.int64)
+    col = np.full(n, -1, dtype=np.int64)
+    col[tgt] = np.arange(len(tgt))
+    if len(np.unique(tgt)) != len(tgt):
+        msg = "targets must not contain duplicate node indexes"
+        raise InputError(msg)
+    indptr, indices, data = network.reversed_arrays
+    workers = max(1, threads or os.cpu_count() or 1)
+    # interleaved chunks balance work between threads (neighbouring candidates cost alike)
+    n_chunks = min(len(nodes_a), 4 * workers)
+    chunks = [np.arange(i, len(nodes_a), n_chunks) for i in range(n_chunks)]
+
+    def run(ch: npt.NDArray[np.int64]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        s, c, t = _kernels.bounded_pairs(
+            indptr, indices, data, nodes_a[ch], leg[ch], float(cutoff_s), col
+        )
+        return ch[s], c, t
+
+    if workers == 1 or n_chunks == 1:
+        parts = [run(ch) for ch in chunks]
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as ex:
+            parts = list(ex.map(run, chunks))
+    src = np.concatenate([p[0] for p in parts])
+    order = np.argsort(src, kind="stable")
+    return PairTimes(
+        source=src[order],
+        target=np.concatenate([p[1] for p in parts])[order],
+        seconds=np.concatenate([p[2] for p in parts])[order],
+        n_sources=len(nodes_a),
+        n_targets=len(tgt),
+        cutoff_s=float(cutoff_s),
     )
-    src = src[:n].astype(np.int64)
-    src = np.where(src >= n, src - n, -1)
-    return dist[:n], src
 
 
 def times_from_each(
@@ -98,13 +198,13 @@ def times_from_each(
     leg_s: npt.ArrayLike | None = None,
     cutoff_s: float = np.inf,
 ) -> npt.NDArray[np.float64]:
-    """Time from every node to each source separately, up to a cutoff.
+    """Dense time from every node to each source separately, up to a cutoff (small cases).
 
     Parameters
     ----------
     network : RoadNetwork
     nodes : array_like of int
-        Node index of each source (e.g. candidate sites).
+        Node index of each source.
     leg_s : array_like of float, optional
         Last-mile seconds of each source.
     cutoff_s : float
@@ -113,12 +213,12 @@ def times_from_each(
     Returns
     -------
     ndarray of float64, shape (n_sources, n_nodes)
+        Memory is sources × nodes: use :func:`pair_times` for large problems.
     """
-    nodes_a, leg = _check_sources(network, nodes, leg_s)
-    n = network.n_nodes
-    g = _augmented_reversed(network, nodes_a, leg)
-    dist = dijkstra(g, directed=True, indices=n + np.arange(len(nodes_a)), limit=float(cutoff_s))
-    return np.asarray(dist[:, :n])
+    pt = pair_times(network, nodes, leg_s=leg_s, cutoff_s=cutoff_s)
+    out = np.full((pt.n_sources, network.n_nodes), np.inf)
+    out[pt.source, pt.target] = pt.seconds
+    return out
 
 
 def nearest_times(network: RoadNetwork, sources: npt.ArrayLike) -> pd.Series:
