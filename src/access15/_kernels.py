@@ -2,10 +2,11 @@
 
 Private: :mod:`access15.travel` is the public face. Kernels take and return node *indexes*.
 
-Why not scipy alone: ``scipy.sparse.csgraph.dijkstra`` allocates and initialises O(n) arrays per
+Why not scipy here: ``scipy.sparse.csgraph.dijkstra`` allocates and initialises O(n) arrays per
 source and holds the GIL for part of the work, so candidate × demand searches with a cutoff (a few
 thousand short searches on a large graph) are dominated by set-up; here each search resets only the
-nodes it touched and threads run in parallel (measured in ``benchmarks/``).
+nodes it touched and threads run in parallel (3.5x scipy in ``benchmarks/``). For the one
+multi-source sweep, scipy's own ``min_only`` search measured faster, so ``travel`` uses scipy there.
 """
 
 from __future__ import annotations
@@ -51,41 +52,6 @@ def _pop(hk, hv, size):
         hv[child], hv[i] = hv[i], hv[child]
         i = child
     return key, val, size
-
-
-@njit(nogil=True, cache=True)
-def multi_source(indptr, indices, data, src, init):
-    """Multi-source Dijkstra: distance to the nearest source and which source it is.
-
-    ``init[j]`` is the distance already travelled at source ``src[j]`` (its off-network leg).
-    Returns ``(dist, which)``; unreachable nodes get ``inf`` and ``-1``.
-    """
-    n = indptr.shape[0] - 1
-    dist = np.full(n, np.inf)
-    which = np.full(n, -1, dtype=np.int64)
-    cap = indices.shape[0] + src.shape[0] + 1
-    hk = np.empty(cap, dtype=np.float64)
-    hv = np.empty(cap, dtype=np.int64)
-    size = 0
-    for j in range(src.shape[0]):
-        s = src[j]
-        if init[j] < dist[s]:
-            dist[s] = init[j]
-            which[s] = j
-            size = _push(hk, hv, size, init[j], s)
-    while size > 0:
-        d, u, size = _pop(hk, hv, size)
-        if d > dist[u]:
-            continue
-        wu = which[u]
-        for e in range(indptr[u], indptr[u + 1]):
-            v = indices[e]
-            nd = d + data[e]
-            if nd < dist[v]:
-                dist[v] = nd
-                which[v] = wu
-                size = _push(hk, hv, size, nd, v)
-    return dist, which
 
 
 @njit(nogil=True, cache=True)
