@@ -104,7 +104,9 @@ def test_times_from_each_cutoff(net):
         ("40 mph", 40 * 1.609344),
         ("50;70", 50.0),
         ("30 km/h", 30.0),
-        ("CN:rural", math.nan),
+        ("CN:rural", 70.0),
+        ("CN:urban;60", 50.0),
+        ("XX:rural", math.nan),
         ("signals", math.nan),
         (None, math.nan),
         ("-5", math.nan),
@@ -116,10 +118,8 @@ def test_parse_maxspeed(value, kmh):
 
 
 def test_unknown_mode_is_input_error(tiny):
-    with (
-        pytest.warns(UserWarning, match="no location"),
-        pytest.raises(ax.InputError, match="unknown mode 'boat'"),
-    ):
+    # the mode is checked before the file is read
+    with pytest.raises(ax.InputError, match="unknown mode 'boat'"):
         ax.read_network(tiny["osm"], mode="boat")
 
 
@@ -133,3 +133,48 @@ def test_corrupt_pbf_is_input_error(tmp_path):
     bad.write_bytes(b"\x00\x00\x00\x0dthis is not a pbf" * 10)
     with pytest.raises(ax.InputError, match="cannot read OSM file"):
         ax.read_osm(bad)
+
+
+def test_simplify_keeps_times_between_kept_nodes(tiny):
+    with pytest.warns(UserWarning, match="no location"):
+        osm = ax.read_osm(tiny["osm"])
+    full = ax.build_network(osm)
+    simple = ax.build_network(osm, simplify=True)
+    # node 2 is a two-way pass-through, 5 and 6 one-way pass-throughs: only 1, 3, 4 remain
+    assert sorted(simple.node_ids.tolist()) == [1, 3, 4]
+    for target in (1, 3, 4):
+        a = ax.nearest_times(full, [target])
+        b = ax.nearest_times(simple, [target])
+        for nid in simple.node_ids.tolist():
+            assert b[nid] == pytest.approx(a[nid], abs=1e-9)
+    assert simple.stats.road_km == pytest.approx(full.stats.road_km)
+
+
+def test_compiled_network_cache(tiny, tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    with pytest.warns(UserWarning, match="no location"):
+        first = ax.read_network(tiny["osm"], cache_dir=cache)
+    files = list(cache.glob("network-*.npz"))
+    assert len(files) == 1
+    # the second read must come from the cache: make OSM parsing impossible
+    import access15.network as network_mod
+
+    def boom(*_a, **_k):
+        raise AssertionError("OSM file was parsed again")
+
+    monkeypatch.setattr(network_mod, "read_osm", boom)
+    second = ax.read_network(tiny["osm"], cache_dir=cache)
+    np.testing.assert_array_equal(second.node_ids, first.node_ids)
+    np.testing.assert_array_equal(second.edge_time_s, first.edge_time_s)
+    assert second.edge_highway.tolist() == first.edge_highway.tolist()
+    assert second.stats == first.stats
+    # another mode or speed table is another key
+    monkeypatch.undo()
+    with pytest.warns(UserWarning, match="no location"):
+        ax.read_network(tiny["osm"], mode="walk", cache_dir=cache)
+    faster = ax.load_config(speeds_kmh={"drive": {"secondary": 80}})
+    with pytest.warns(UserWarning, match="no location"):
+        net80 = ax.read_network(tiny["osm"], config=faster, cache_dir=cache)
+    assert len(list(cache.glob("network-*.npz"))) == 3
+    i1, i2 = net80.index_of([1, 2])
+    assert net80.csr[i1, i2] < first.csr[i1, i2]

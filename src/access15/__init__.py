@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 from ._data import sample_paths
+from ._version import __version__
 from .areas import read_boundary, read_zones
 from .config import Config, ServiceLevel, load_config
 from .coverage import CoverageResult, coverage
@@ -20,8 +21,6 @@ from .osm import OsmData, read_osm
 from .pipeline import CountyRun, run_county
 from .siting import Recommendation, recommend_upgrades
 from .travel import PairTimes, nearest_facility, nearest_times, pair_times, times_from_each
-
-__version__ = "0.1.0"
 
 __all__ = [
     "Access15Error",

@@ -7,11 +7,15 @@ Kernels take and return integer node *indexes*; only this object maps them to OS
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import math
+import os
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -25,8 +29,6 @@ from .errors import InputError, NetworkError
 from .osm import OsmData, read_osm
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     import networkx as nx
 
 __all__ = [
@@ -50,6 +52,17 @@ _MODE_ACCESS_KEYS = {
     "walk": ("foot",),
 }
 _MPH = 1.609344
+# Implicit zone values (``maxspeed=CN:rural`` ...). China's Road Traffic Safety Law implementing
+# regulations (art. 45) set 30 km/h urban / 40 km/h rural on roads without a centre line and
+# 50 / 70 km/h with one lane per direction; expressways allow 120 km/h (art. 78).
+ZONE_MAXSPEED_KMH = {
+    "CN:motorway": 120.0,
+    "CN:expressway": 120.0,
+    "CN:rural": 70.0,
+    "CN:urban": 50.0,
+    "CN:living_street": 20.0,
+    "CN:walk": 5.0,
+}
 _NUM = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(km/h|kmh|kph|mph)?\s*$", re.IGNORECASE)
 
 
@@ -59,8 +72,8 @@ def parse_maxspeed(value: str | None) -> float:
     Parameters
     ----------
     value : str or None
-        Tag value such as ``"60"``, ``"40 mph"``, ``"50;60"``; zone values (``"CN:rural"``)
-        and junk (``"signals"``) give NaN.
+        Tag value such as ``"60"``, ``"40 mph"``, ``"50;60"`` or a Chinese zone value
+        (``"CN:rural"`` → 70, see ``ZONE_MAXSPEED_KMH``); junk (``"signals"``) gives NaN.
 
     Returns
     -------
@@ -73,6 +86,8 @@ def parse_maxspeed(value: str | None) -> float:
     64.37376
     >>> parse_maxspeed("50;60")
     50.0
+    >>> parse_maxspeed("CN:rural")
+    70.0
     >>> parse_maxspeed("signals")
     nan
     """
@@ -80,6 +95,10 @@ def parse_maxspeed(value: str | None) -> float:
         return math.nan
     speeds = []
     for part in str(value).split(";"):
+        zone = ZONE_MAXSPEED_KMH.get(part.strip())
+        if zone is not None:
+            speeds.append(zone)
+            continue
         m = _NUM.match(part)
         if m:
             v = float(m.group(1))
@@ -138,6 +157,7 @@ class NetworkStats:
     nodes_dropped: int
     components: int
     road_km: float
+    simplified: bool = False
 
 
 @dataclass(frozen=True, repr=False)
@@ -319,8 +339,67 @@ def _allowed(ways_tags: dict[str, object], mode: str) -> bool:
     return access is None or access not in _NO
 
 
+def _simplify_chains(
+    n: int,
+    eu: npt.NDArray[np.int64],
+    ev: npt.NDArray[np.int64],
+    el: npt.NDArray[np.float64],
+    et: npt.NDArray[np.float64],
+    eh: npt.NDArray[np.object_],
+) -> tuple[npt.NDArray[np.bool_], tuple[np.ndarray, ...]]:
+    """Contract interior nodes of road chains; times and lengths are summed, so exact.
+
+    A node is interior when it has exactly two distinct neighbours and is passed straight
+    through: either two-way to both (in = out = 2) or one-way in from one and out to the other
+    (in = out = 1). Returns the mask of kept nodes and the new edge arrays (old node indexes).
+    """
+    out_deg = np.bincount(eu, minlength=n)
+    in_deg = np.bincount(ev, minlength=n)
+    lo, hi = np.minimum(eu, ev), np.maximum(eu, ev)
+    pairs = np.unique(lo * n + hi)
+    nbrs = np.bincount(np.concatenate([pairs // n, pairs % n]), minlength=n)
+    interior = (nbrs == 2) & (((in_deg == 2) & (out_deg == 2)) | ((in_deg == 1) & (out_deg == 1)))
+    keep = ~interior
+    if not keep.any():  # a network that is one ring: keep one node
+        keep[0] = True
+    order = np.argsort(eu, kind="stable")
+    su, sv, sl, st, sh = eu[order], ev[order], el[order], et[order], eh[order]
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(su, minlength=n))])
+    nu, nv, nl, nt, nh = [], [], [], [], []
+    for e0 in np.flatnonzero(keep[su]).tolist():
+        start = int(su[e0])
+        prev, v = start, int(sv[e0])
+        length, t = float(sl[e0]), float(st[e0])
+        steps = 0
+        while not keep[v] and steps <= n:
+            a, b = int(indptr[v]), int(indptr[v + 1])
+            nxt = a if b - a == 1 else (a if int(sv[a]) != prev else a + 1)
+            prev, v = v, int(sv[nxt])
+            length += float(sl[nxt])
+            t += float(st[nxt])
+            steps += 1
+        if keep[v] and v != start:
+            nu.append(start)
+            nv.append(v)
+            nl.append(length)
+            nt.append(t)
+            nh.append(sh[e0])
+    arrays = (
+        np.asarray(nu, dtype=np.int64),
+        np.asarray(nv, dtype=np.int64),
+        np.asarray(nl, dtype=np.float64),
+        np.asarray(nt, dtype=np.float64),
+        np.asarray(nh, dtype=object),
+    )
+    return keep, arrays
+
+
 def build_network(
-    osm: OsmData, *, mode: str = "drive", config: Config | None = None
+    osm: OsmData,
+    *,
+    mode: str = "drive",
+    config: Config | None = None,
+    simplify: bool = False,
 ) -> RoadNetwork:
     """Build the routable network of one mode from OSM arrays.
 
@@ -336,6 +415,10 @@ def build_network(
     mode : {"drive", "ebike", "walk"}
     config : Config, optional
         Speeds per class and mode; defaults to :class:`Config()`.
+    simplify : bool
+        Contract the interior nodes of road chains (several times fewer nodes on OSM data).
+        Times between the kept nodes are unchanged, but points snap only to kept nodes, so
+        first-mile legs get longer: leave it off for coverage, use it for large batch routing.
 
     Returns
     -------
@@ -425,13 +508,26 @@ def build_network(
     el, et, eh = el[keep_edge], et[keep_edge], eh[keep_edge]
     node_ids, lon, lat = node_ids[keep_node], lon[keep_node], lat[keep_node]
 
+    # road length counted once per undirected pair (before any simplification)
+    lo, hi = np.minimum(eu, ev), np.maximum(eu, ev)
+    _, uniq = np.unique(lo * len(node_ids) + hi, return_index=True)
+    road_km = float(el[uniq].sum() / 1000.0)
+    if simplify:
+        kept, (eu, ev, el, et, eh) = _simplify_chains(len(node_ids), eu, ev, el, et, eh)
+        idx = np.full(len(node_ids), -1, dtype=np.int64)
+        idx[kept] = np.arange(int(kept.sum()))
+        eu, ev = idx[eu], idx[ev]
+        order = np.lexsort((et, ev, eu))
+        eu, ev, el, et, eh = eu[order], ev[order], el[order], et[order], eh[order]
+        first_of_pair = np.ones(len(eu), dtype=bool)
+        first_of_pair[1:] = (eu[1:] != eu[:-1]) | (ev[1:] != ev[:-1])
+        eu, ev, el, et, eh = (a[first_of_pair] for a in (eu, ev, el, et, eh))
+        node_ids, lon, lat = node_ids[kept], lon[kept], lat[kept]
+
     epsg = utm_epsg(float(np.median(lon)), float(np.median(lat)))
     from pyproj import Transformer
 
     x, y = Transformer.from_crs("EPSG:4326", f"EPSG:{epsg}", always_xy=True).transform(lon, lat)
-    # road length counted once per undirected pair
-    lo, hi = np.minimum(eu, ev), np.maximum(eu, ev)
-    _, uniq = np.unique(lo * len(node_ids) + hi, return_index=True)
     stats = NetworkStats(
         ways_read=n_ways,
         ways_used=int(used.sum()),
@@ -439,7 +535,8 @@ def build_network(
         nodes_total=n_all,
         nodes_dropped=int(n_all - keep_node.sum()),
         components=int(n_comp),
-        road_km=float(el[uniq].sum() / 1000.0),
+        road_km=road_km,
+        simplified=simplify,
     )
     log.info("built %s network: %d nodes, %d edges", mode, len(node_ids), len(eu))
     return RoadNetwork(
@@ -460,10 +557,83 @@ def build_network(
     )
 
 
+_CACHE_FORMAT = 1
+
+
+def _cache_key(path: Path, mode: str, config: Config, simplify: bool) -> str:
+    from ._version import __version__
+
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    speeds = json.dumps(dict(config.speeds_kmh.get(mode, {})), sort_keys=True)
+    meta = f"{_CACHE_FORMAT}|{__version__}|{mode}|{simplify}|{speeds}"
+    h.update(meta.encode())
+    return h.hexdigest()
+
+
+def _save_network(net: RoadNetwork, path: Path) -> None:
+    classes, codes = np.unique(net.edge_highway.astype(str), return_inverse=True)
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as f:
+        np.savez(
+            f,
+            node_ids=net.node_ids,
+            lon=net.lon,
+            lat=net.lat,
+            x=net.x,
+            y=net.y,
+            edge_u=net.edge_u,
+            edge_v=net.edge_v,
+            edge_length_m=net.edge_length_m,
+            edge_time_s=net.edge_time_s,
+            edge_class=codes.astype(np.int32),
+            classes=classes.astype(str),
+            meta=np.array(
+                json.dumps(
+                    {
+                        "mode": net.mode,
+                        "crs": net.crs,
+                        "source": net.source,
+                        "stats": asdict(net.stats),
+                    }
+                )
+            ),
+        )
+    os.replace(tmp, path)
+
+
+def _load_network(path: Path) -> RoadNetwork:
+    with np.load(path, allow_pickle=False) as z:
+        meta = json.loads(str(z["meta"]))
+        return RoadNetwork(
+            mode=meta["mode"],
+            crs=meta["crs"],
+            node_ids=z["node_ids"],
+            lon=z["lon"],
+            lat=z["lat"],
+            x=z["x"],
+            y=z["y"],
+            edge_u=z["edge_u"],
+            edge_v=z["edge_v"],
+            edge_length_m=z["edge_length_m"],
+            edge_time_s=z["edge_time_s"],
+            edge_highway=z["classes"].astype(object)[z["edge_class"]],
+            stats=NetworkStats(**meta["stats"]),
+            source=meta["source"],
+        )
+
+
 def read_network(
-    source: str | Path | OsmData, *, mode: str = "drive", config: Config | None = None
+    source: str | Path | OsmData,
+    *,
+    mode: str = "drive",
+    config: Config | None = None,
+    simplify: bool = False,
+    cache_dir: str | Path | None = None,
 ) -> RoadNetwork:
-    """Read an OSM file into a routable network for ``mode``.
+    """Read OSM data into a routable network for ``mode``.
 
     Parameters
     ----------
@@ -472,10 +642,34 @@ def read_network(
         :func:`access15.osm.read_osm`.
     mode : {"drive", "ebike", "walk"}
     config : Config, optional
+    simplify : bool
+        Contract road chains (see :func:`build_network`).
+    cache_dir : str or Path, optional
+        Folder of the compiled-network cache. A file source is then built once per
+        (file content sha256, mode, speed table, ``simplify``) and loaded from
+        ``network-<key>.npz`` afterwards.
 
     Returns
     -------
     RoadNetwork
     """
+    cfg = config or Config()
+    if mode not in MODES:
+        msg = f"unknown mode {mode!r}; use one of {', '.join(MODES)}"
+        raise InputError(msg)
+    cache_file: Path | None = None
+    if cache_dir is not None and not isinstance(source, OsmData) and Path(source).is_file():
+        key = _cache_key(Path(source), mode, cfg, simplify)
+        cache_file = Path(cache_dir) / f"network-{key[:32]}.npz"
+        if cache_file.is_file():
+            try:
+                log.info("compiled network from cache %s", cache_file)
+                return _load_network(cache_file)
+            except (OSError, ValueError, KeyError) as exc:  # corrupt cache: rebuild
+                log.warning("ignoring unreadable network cache %s (%s)", cache_file, exc)
     osm = source if isinstance(source, OsmData) else read_osm(source)
-    return build_network(osm, mode=mode, config=config)
+    net = build_network(osm, mode=mode, config=cfg, simplify=simplify)
+    if cache_file is not None:
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+        _save_network(net, cache_file)
+    return net
