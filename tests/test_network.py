@@ -178,3 +178,61 @@ def test_compiled_network_cache(tiny, tmp_path, monkeypatch):
     assert len(list(cache.glob("network-*.npz"))) == 3
     i1, i2 = net80.index_of([1, 2])
     assert net80.csr[i1, i2] < first.csr[i1, i2]
+
+
+ACCESS_OSM = """<?xml version='1.0' encoding='UTF-8'?>
+<osm version="0.6">
+  <node id="1" lat="0.0" lon="100.0"/><node id="2" lat="0.0" lon="100.01"/>
+  <node id="3" lat="0.0" lon="100.02"/><node id="4" lat="0.01" lon="100.02"/>
+  <node id="5" lat="0.01" lon="100.01"/><node id="6" lat="0.01" lon="100.0"/>
+  <node id="7" lat="0.02" lon="100.0"/><node id="8" lat="0.02" lon="100.01"/>
+  <way id="1"><nd ref="1"/><nd ref="2"/><tag k="highway" v="motorway"/></way>
+  <way id="2"><nd ref="2"/><nd ref="3"/><tag k="highway" v="tertiary"/>
+    <tag k="motor_vehicle" v="no"/></way>
+  <way id="3"><nd ref="3"/><nd ref="4"/><tag k="highway" v="unclassified"/>
+    <tag k="foot" v="no"/></way>
+  <way id="4"><nd ref="4"/><nd ref="5"/><tag k="highway" v="residential"/>
+    <tag k="access" v="private"/></way>
+  <way id="5"><nd ref="5"/><nd ref="6"/><tag k="highway" v="construction"/></way>
+  <way id="6"><nd ref="6"/><nd ref="1"/><tag k="highway" v="footway"/></way>
+  <way id="7"><nd ref="6"/><nd ref="7"/><tag k="highway" v="residential"/>
+    <tag k="access" v="no"/><tag k="motor_vehicle" v="yes"/></way>
+  <way id="8"><nd ref="7"/><nd ref="8"/><tag k="highway" v="track"/></way>
+</osm>
+"""
+
+
+@pytest.mark.parametrize(
+    ("mode", "usable_ways"),
+    [
+        # way 7: access=no but motor_vehicle=yes -> drivable; footway only for walking
+        ("drive", {1, 3, 7, 8}),
+        # e-bikes are non-motor vehicles in China: motor_vehicle=no (way 2) does not bar them;
+        # no motorway, and way 7 (access=no, motor_vehicle=yes) is closed to them
+        ("ebike", {2, 3, 8}),
+        ("walk", {2, 6, 8}),  # no motorway, foot=no on way 3, private way 4
+    ],
+)
+def test_access_rules_per_mode(tmp_path, mode, usable_ways):
+    path = tmp_path / "access.osm"
+    path.write_text(ACCESS_OSM, encoding="utf-8")
+    osm = ax.read_osm(path)
+    from access15.network import _allowed
+
+    cfg = ax.Config()
+    got = {
+        int(r["osm_id"])
+        for r in osm.ways.to_dict("records")
+        if r["highway"] in cfg.speeds_kmh[mode] and _allowed(r, mode)
+    }
+    assert got == usable_ways
+
+
+def test_snap_points_reports_off_network(net):
+    # one point on node 1, one 0.02 deg (~2.2 km) north of node 6
+    df = net.snap_points([100.0, 100.02], [0.0, 0.03], max_snap_m=1000, access_kmh=4.5)
+    assert df["osm_node"].tolist() == [1, 6]
+    assert df["on_network"].tolist() == [True, False]
+    assert df["snap_m"].iloc[0] == pytest.approx(0.0, abs=1e-6)
+    assert df["snap_m"].iloc[1] == pytest.approx(2211.5, rel=1e-3)
+    assert df["leg_s"].iloc[1] == pytest.approx(df["snap_m"].iloc[1] / (4.5 / 3.6))

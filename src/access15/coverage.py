@@ -70,13 +70,14 @@ def snap_facilities(
         msg = f"facilities lack column(s) {missing}; they need a tier (1-4) and point geometry"
         raise InputError(msg)
     f = facilities.to_crs("EPSG:4326").copy()
-    node, dist = network.snap(f.geometry.x.to_numpy(), f.geometry.y.to_numpy())
-    speed_ms = config.access_kmh.get(network.mode, 4.5) / 3.6
-    f["node"] = node
-    f["osm_node"] = network.node_ids[node]
-    f["snap_m"] = dist
-    f["leg_s"] = dist / speed_ms
-    f["on_network"] = dist <= config.max_snap_m
+    snapped = network.snap_points(
+        f.geometry.x.to_numpy(),
+        f.geometry.y.to_numpy(),
+        max_snap_m=config.max_snap_m,
+        access_kmh=config.access_kmh.get(network.mode, 4.5),
+    )
+    for col in snapped.columns:
+        f[col] = snapped[col].to_numpy()
     n_off = int((~f["on_network"]).sum())
     if n_off:
         warnings.warn(

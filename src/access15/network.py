@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
@@ -301,6 +302,47 @@ class RoadNetwork:
         dist = geodesic_m(lon_a, lat_a, self.lon[idx], self.lat[idx])
         return idx, dist
 
+    def snap_points(
+        self,
+        lon: npt.ArrayLike,
+        lat: npt.ArrayLike,
+        *,
+        max_snap_m: float,
+        access_kmh: float,
+    ) -> pd.DataFrame:
+        """Snap points to the network with an explicit off-network leg.
+
+        Parameters
+        ----------
+        lon, lat : array_like
+            WGS-84 degrees.
+        max_snap_m : float
+            Points farther than this from every network node are *off-network*, metres.
+        access_kmh : float
+            Speed of the leg between the point and its node (walking), km/h.
+
+        Returns
+        -------
+        DataFrame
+            One row per point: ``node`` (index), ``osm_node`` (OSM id), ``snap_m`` (metres),
+            ``leg_s`` (seconds at ``access_kmh``) and ``on_network`` (``snap_m <= max_snap_m``).
+            Off-network points keep their nearest node and distance, for diagnostics; callers
+            must not route them.
+        """
+        if not access_kmh > 0 or not max_snap_m > 0:
+            msg = "access_kmh and max_snap_m must be > 0"
+            raise InputError(msg)
+        node, dist = self.snap(lon, lat)
+        return pd.DataFrame(
+            {
+                "node": node,
+                "osm_node": self.node_ids[node] if len(node) else np.zeros(0, dtype=np.int64),
+                "snap_m": dist,
+                "leg_s": dist / (access_kmh / 3.6),
+                "on_network": dist <= max_snap_m,
+            }
+        )
+
     def to_networkx(self) -> nx.MultiDiGraph:
         """Return the exact graph the kernels route on, as a networkx MultiDiGraph.
 
@@ -330,12 +372,19 @@ class RoadNetwork:
         return g
 
 
-def _allowed(ways_tags: dict[str, object], mode: str) -> bool:
+def _tag(tags: dict[str, object], key: str) -> str | None:
+    """A tag value, or None when absent (pandas may hold a missing tag as None or NaN)."""
+    v = tags.get(key)
+    return v if isinstance(v, str) else None
+
+
+def _allowed(tags: dict[str, object], mode: str) -> bool:
+    """Whether a way with these tags may be used by ``mode`` (most specific key wins)."""
     for key in _MODE_ACCESS_KEYS[mode]:
-        v = ways_tags.get(key)
+        v = _tag(tags, key)
         if v is not None:
             return v not in _NO
-    access = ways_tags.get("access")
+    access = _tag(tags, "access")
     return access is None or access not in _NO
 
 
@@ -439,11 +488,11 @@ def build_network(
         default = speeds.get(hw)
         if default is None or not _allowed(t, mode):
             continue
-        ms = parse_maxspeed(t["maxspeed"]) if mode == "drive" else math.nan
+        ms = parse_maxspeed(_tag(t, "maxspeed")) if mode == "drive" else math.nan
         way_speed[i] = min(default, ms) if ms == ms else default
         if mode != "walk":
-            ow = t["oneway"]
-            if ow in _ONEWAY_FWD or t["junction"] in ("roundabout", "circular"):
+            ow = _tag(t, "oneway")
+            if ow in _ONEWAY_FWD or _tag(t, "junction") in ("roundabout", "circular"):
                 way_dir[i] = 1
             elif ow in _ONEWAY_REV:
                 way_dir[i] = -1
