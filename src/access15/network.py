@@ -373,7 +373,7 @@ class RoadNetwork:
 
 
 def _tag(tags: dict[str, object], key: str) -> str | None:
-    """A tag value, or None when absent (pandas may hold a missing tag as None or NaN)."""
+    """Return a tag value, or None when absent (pandas holds a missing tag as None or NaN)."""
     v = tags.get(key)
     return v if isinstance(v, str) else None
 
