@@ -167,3 +167,18 @@ def test_coverage_matrix_equals_dense_brute_force(seed, n, limit):
     dense = ax.times_from_each(net, sites, leg_s=site_leg)
     want = first[None, :] + dense[:, cells] <= limit
     np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.slow
+@pytest.mark.realdata
+def test_simplified_network_routes_exactly_on_real_osm():
+    path = require_shared(OSM_CA / "yuba_county_ca.complete.osm.pbf")
+    osm = ax.read_osm(path)
+    full = ax.build_network(osm)
+    simple = ax.build_network(osm, simplify=True)
+    assert simple.n_nodes < full.n_nodes / 3  # chains are most of the nodes
+    assert simple.stats.road_km == pytest.approx(full.stats.road_km)
+    src = simple.node_ids[:: max(1, simple.n_nodes // 40)]
+    a = ax.nearest_times(full, src).loc[simple.node_ids].to_numpy()
+    b = ax.nearest_times(simple, src).to_numpy()
+    np.testing.assert_allclose(b, a, rtol=0, atol=1e-6)
