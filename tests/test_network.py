@@ -162,7 +162,7 @@ def test_compiled_network_cache(tiny, tmp_path, monkeypatch):
     def boom(*_a, **_k):
         raise AssertionError("OSM file was parsed again")
 
-    monkeypatch.setattr(network_mod, "read_osm", boom)
+    monkeypatch.setattr(network_mod, "load_osm", boom)
     second = ax.read_network(tiny["osm"], cache_dir=cache)
     np.testing.assert_array_equal(second.node_ids, first.node_ids)
     np.testing.assert_array_equal(second.edge_time_s, first.edge_time_s)
@@ -236,3 +236,30 @@ def test_snap_points_reports_off_network(net):
     assert df["snap_m"].iloc[0] == pytest.approx(0.0, abs=1e-6)
     assert df["snap_m"].iloc[1] == pytest.approx(2211.5, rel=1e-3)
     assert df["leg_s"].iloc[1] == pytest.approx(df["snap_m"].iloc[1] / (4.5 / 3.6))
+
+
+RELATION_OSM = """<?xml version='1.0' encoding='UTF-8'?>
+<osm version="0.6">
+  <node id="1" lat="0.0" lon="100.0"/><node id="2" lat="0.0" lon="100.01"/>
+  <node id="11" lat="0.001" lon="100.001"/><node id="12" lat="0.001" lon="100.003"/>
+  <node id="13" lat="0.003" lon="100.003"/><node id="14" lat="0.003" lon="100.001"/>
+  <way id="1"><nd ref="1"/><nd ref="2"/><tag k="highway" v="secondary"/></way>
+  <way id="2"><nd ref="11"/><nd ref="12"/><nd ref="13"/></way>
+  <way id="3"><nd ref="13"/><nd ref="14"/><nd ref="11"/></way>
+  <relation id="77">
+    <member type="way" ref="2" role="outer"/><member type="way" ref="3" role="outer"/>
+    <tag k="type" v="multipolygon"/><tag k="amenity" v="hospital"/>
+    <tag k="name" v="县人民医院"/>
+  </relation>
+</osm>
+"""
+
+
+def test_hospital_mapped_as_multipolygon_relation(tmp_path):
+    path = tmp_path / "rel.osm"
+    path.write_text(RELATION_OSM, encoding="utf-8")
+    fac = ax.facilities_from_osm(ax.read_osm(path))
+    assert fac["facility_id"].tolist() == ["relation/77"]
+    assert fac["tier"].tolist() == [4]
+    assert fac.geometry.x.iloc[0] == pytest.approx(100.002)
+    assert fac.geometry.y.iloc[0] == pytest.approx(0.002)

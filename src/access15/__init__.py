@@ -17,7 +17,7 @@ from .errors import Access15Error, DataDownloadError, InputError, NetworkError, 
 from .facilities import facilities_from_osm
 from .maps import make_map
 from .network import RoadNetwork, build_network, read_network
-from .osm import OsmData, read_osm
+from .osm import OsmData, download_osm, load_osm, read_graphml, read_osm
 from .pipeline import CountyRun, run_county
 from .siting import Recommendation, recommend_upgrades
 from .travel import PairTimes, nearest_facility, nearest_times, pair_times, times_from_each
@@ -40,13 +40,16 @@ __all__ = [
     "__version__",
     "build_network",
     "coverage",
+    "download_osm",
     "facilities_from_osm",
     "load_config",
+    "load_osm",
     "make_map",
     "nearest_facility",
     "nearest_times",
     "pair_times",
     "read_boundary",
+    "read_graphml",
     "read_network",
     "read_osm",
     "read_population",

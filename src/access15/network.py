@@ -27,10 +27,12 @@ from scipy.spatial import cKDTree
 
 from .config import MODES, Config
 from .errors import InputError, NetworkError
-from .osm import OsmData, read_osm
+from .osm import OsmData, load_osm
 
 if TYPE_CHECKING:
+    import geopandas as gpd
     import networkx as nx
+    from shapely.geometry.base import BaseGeometry
 
 __all__ = [
     "NetworkStats",
@@ -674,8 +676,17 @@ def _load_network(path: Path) -> RoadNetwork:
         )
 
 
+def _is_file(source: object) -> bool:
+    if not isinstance(source, str | Path):
+        return False
+    try:
+        return Path(source).is_file()
+    except (OSError, ValueError):  # a place name too long for a path, NUL bytes ...
+        return False
+
+
 def read_network(
-    source: str | Path | OsmData,
+    source: str | Path | OsmData | BaseGeometry | gpd.GeoDataFrame,
     *,
     mode: str = "drive",
     config: Config | None = None,
@@ -686,17 +697,19 @@ def read_network(
 
     Parameters
     ----------
-    source : str, Path or OsmData
-        ``.osm.pbf`` / ``.osm`` / ``.osm.bz2`` file, or data already read by
-        :func:`access15.osm.read_osm`.
+    source : str, Path, OsmData, shapely geometry or GeoDataFrame
+        An ``.osm.pbf`` / ``.osm`` / ``.osm.bz2`` / osmnx ``.graphml`` file; data already read
+        by :func:`access15.osm.read_osm`; or, for an online download with osmnx (Overpass), a
+        place name (``"Yuba County, California"``) or a boundary polygon in WGS-84.
     mode : {"drive", "ebike", "walk"}
     config : Config, optional
     simplify : bool
         Contract road chains (see :func:`build_network`).
     cache_dir : str or Path, optional
-        Folder of the compiled-network cache. A file source is then built once per
-        (file content sha256, mode, speed table, ``simplify``) and loaded from
-        ``network-<key>.npz`` afterwards.
+        Cache folder. For a file source the compiled network is stored under
+        (file content sha256, mode, speed table, ``simplify``) as ``network-<key>.npz`` and
+        loaded from there afterwards; downloads are cached there too (default for downloads:
+        ``$ACCESS15_CACHE`` or ``~/.cache/access15``).
 
     Returns
     -------
@@ -707,7 +720,7 @@ def read_network(
         msg = f"unknown mode {mode!r}; use one of {', '.join(MODES)}"
         raise InputError(msg)
     cache_file: Path | None = None
-    if cache_dir is not None and not isinstance(source, OsmData) and Path(source).is_file():
+    if cache_dir is not None and _is_file(source):
         key = _cache_key(Path(source), mode, cfg, simplify)
         cache_file = Path(cache_dir) / f"network-{key[:32]}.npz"
         if cache_file.is_file():
@@ -716,7 +729,7 @@ def read_network(
                 return _load_network(cache_file)
             except (OSError, ValueError, KeyError) as exc:  # corrupt cache: rebuild
                 log.warning("ignoring unreadable network cache %s (%s)", cache_file, exc)
-    osm = source if isinstance(source, OsmData) else read_osm(source)
+    osm = load_osm(source, cache_dir=cache_dir)
     net = build_network(osm, mode=mode, config=cfg, simplify=simplify)
     if cache_file is not None:
         cache_file.parent.mkdir(parents=True, exist_ok=True)

@@ -167,6 +167,9 @@ def read_osm(path: str | Path) -> OsmData:
     fp = (
         osmium.FileProcessor(str(p))
         .with_locations()
+        # multipolygon relations (hospital campuses) come back as areas; closed ways are
+        # handled as ways below, so only relation areas are used
+        .with_areas(osmium.filter.KeyFilter("amenity", "healthcare", "access15:tier"))
         .with_filter(osmium.filter.KeyFilter("highway", "amenity", "healthcare", "access15:tier"))
     )
     try:
@@ -208,6 +211,16 @@ def read_osm(path: str | Path) -> OsmData:
                 fac_rows.append(
                     _facility_row("node", obj.id, obj.location.lon, obj.location.lat, tags)
                 )
+            elif obj.is_area() and is_health and not obj.from_way():
+                pts = [
+                    (n.lon, n.lat)
+                    for ring in obj.outer_rings()
+                    for n in list(ring)[:-1]
+                    if n.location.valid()
+                ]
+                if pts:
+                    lon, lat = np.asarray(pts).mean(axis=0)
+                    fac_rows.append(_facility_row("relation", obj.orig_id(), lon, lat, tags))
     except RuntimeError as exc:  # libosmium parse errors surface as RuntimeError
         msg = f"cannot read OSM file {str(p)!r} ({exc}); is it a complete, uncorrupted extract?"
         raise InputError(msg) from None
@@ -550,6 +563,10 @@ class _Query:
     place: str | None = None
     polygon: Any = None
 
+    @property
+    def described(self) -> str:
+        return f"place {self.label!r}" if self.kind == "place" else f"polygon {self.label}"
+
 
 def _default_cache_dir() -> Path:
     """Where downloads are cached: ``$ACCESS15_CACHE``, else ``~/.cache/access15``."""
@@ -790,26 +807,29 @@ def _download(query: _Query, http_cache: Path) -> tuple[_Parts, tuple[str, ...],
         urls.insert(0, ox.settings.nominatim_url)
     unreachable = not all(_reachable(u) for u in urls)
     notes: list[str] = []
-    info: dict = {}
     with _osmnx_session(http_cache, unreachable=unreachable):
         try:
             polygon = query.polygon
             if query.kind == "place":
                 try:
                     gdf = ox.geocode_to_gdf(query.place)
-                except errors.InsufficientResponseError:
+                except errors.InsufficientResponseError as exc:
+                    if "0 results" not in str(exc):
+                        raise
                     msg = (
                         f"place {query.place!r} not found by the geocoder; "
                         "check the spelling or pass a boundary file"
                     )
                     raise InputError(msg) from None
-                except TypeError:
+                except TypeError as exc:
+                    if "Polygon" not in str(exc):
+                        raise
                     msg = (
                         f"place {query.place!r} is only a point for the geocoder, not an area; "
                         "name a county or township, or pass a boundary file"
                     )
                     raise InputError(msg) from None
-                polygon = gdf.geometry.iloc[0]
+                polygon = _as_wgs84_polygon(gdf.geometry.iloc[0])
                 found = gdf["display_name"].iloc[0] if "display_name" in gdf.columns else ""
                 notes.append(f"Nominatim found {query.place!r} as {found!r}")
             try:
@@ -836,9 +856,10 @@ def _download(query: _Query, http_cache: Path) -> tuple[_Parts, tuple[str, ...],
         except requests.exceptions.RequestException as exc:
             url = getattr(exc.request, "url", None) or ""
             server = "Nominatim" if url.startswith(ox.settings.nominatim_url) else "Overpass"
-            why = "timed out" if isinstance(exc, requests.exceptions.Timeout) else "no connection"
+            timeout = isinstance(exc, requests.exceptions.Timeout)
+            why = "timed out talking to" if timeout else "no connection to"
             msg = (
-                f"could not download OSM data for {query.label!r} ({why} to the {server} "
+                f"could not download OSM data for {query.described} ({why} the {server} "
                 f"server {_host(url)}) and nothing is cached; download once online, "
                 "or pass an .osm.pbf with --osm"
             )
@@ -846,7 +867,7 @@ def _download(query: _Query, http_cache: Path) -> tuple[_Parts, tuple[str, ...],
         except (errors.ResponseStatusCodeError, errors.InsufficientResponseError) as exc:
             detail = " ".join(str(exc).split())[:100]
             msg = (
-                f"could not download OSM data for {query.label!r}: the server answered with an "
+                f"could not download OSM data for {query.described}: the server answered with an "
                 f"error ({detail}); try again later, or pass an .osm.pbf with --osm"
             )
             raise DataDownloadError(msg) from exc
@@ -859,7 +880,7 @@ def _download(query: _Query, http_cache: Path) -> tuple[_Parts, tuple[str, ...],
             way_rows=[],
             facility_rows=[],
         )
-        notes.append(f"OpenStreetMap has no highway ways in {query.label!r}")
+        notes.append(f"OpenStreetMap has no highway ways in the {query.described}")
     else:
         parts = _graph_parts(graph, _source_of(query))
     parts.facility_rows = [] if features is None else _facility_parts(features)
@@ -972,9 +993,15 @@ def load_osm(source: Any, *, cache_dir: str | Path | None = None) -> OsmData:
         return source
     if isinstance(source, str | os.PathLike):
         text = os.fsdecode(source)
-        path = Path(text).expanduser()
+        path = Path(text)
+        with contextlib.suppress(RuntimeError):  # "~user" of an unknown user
+            path = path.expanduser()
         lower = path.name.lower()
-        if path.is_file():
+        try:
+            is_file, exists = path.is_file(), path.exists()
+        except (OSError, ValueError):  # name too long, NUL byte: not a file
+            is_file = exists = False
+        if is_file:
             return read_graphml(path) if lower.endswith(_GRAPHML_SUFFIXES) else read_osm(path)
         looks_like_path = (
             not isinstance(source, str)
@@ -984,7 +1011,7 @@ def load_osm(source: Any, *, cache_dir: str | Path | None = None) -> OsmData:
             or os.sep in text
         )
         if looks_like_path:
-            state = "is not a file" if path.exists() else "not found"
+            state = "is not a file" if exists else "not found"
             msg = (
                 f"OSM file {text!r} {state}; give an .osm.pbf, .osm, .osm.bz2 or .graphml "
                 "file, a place name or a boundary polygon"
