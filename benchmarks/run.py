@@ -69,13 +69,16 @@ def case_ingest_osmnx() -> dict:
 
     with tempfile.TemporaryDirectory() as tmp:
         xml = Path(tmp) / "imperial.osm"
+        # osmnx reads OSM XML only (not PBF) and turns every way into edges, so give it what
+        # a user would prepare: all nodes and the highway ways (no buildings, no relations)
         with osmium.SimpleWriter(str(xml)) as w:
-            for obj in osmium.FileProcessor(str(IMPERIAL)):
-                w.add(obj)
+            for obj in osmium.FileProcessor(str(IMPERIAL), osmium.osm.NODE | osmium.osm.WAY):
+                if obj.is_node() or "highway" in obj.tags:
+                    w.add(obj)
         t = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            g = ox.graph_from_xml(xml)  # osmnx reads OSM XML only, not PBF
+            g = ox.graph_from_xml(xml)
             g = ox.add_edge_speeds(g, fallback=30.0)  # km/h for classes osmnx has no speed for
             g = ox.add_edge_travel_times(g)
         dt = time.perf_counter() - t
