@@ -263,3 +263,16 @@ def test_hospital_mapped_as_multipolygon_relation(tmp_path):
     assert fac["tier"].tolist() == [4]
     assert fac.geometry.x.iloc[0] == pytest.approx(100.002)
     assert fac.geometry.y.iloc[0] == pytest.approx(0.002)
+
+
+def test_osm_bz2_reads_like_osm(tiny, tmp_path):
+    import bz2
+
+    packed = tmp_path / "tiny.osm.bz2"
+    packed.write_bytes(bz2.compress(tiny["osm"].read_bytes()))
+    with pytest.warns(UserWarning, match="no location"):
+        a = ax.read_network(tiny["osm"])
+    with pytest.warns(UserWarning, match="no location"):
+        b = ax.read_network(packed)
+    np.testing.assert_array_equal(a.node_ids, b.node_ids)
+    np.testing.assert_array_equal(a.edge_time_s, b.edge_time_s)
