@@ -24,6 +24,9 @@ CONTRACT = [
     "recommendations.geojson",
     "travel_time.tif",
     "facilities.geojson",
+    "cells.parquet",
+    "gaps.geojson",
+    "isochrones.geojson",
     "map.html",
     "manifest.json",
 ]
@@ -154,3 +157,22 @@ def test_failed_write_leaves_no_partial_output(tiny, tmp_path, monkeypatch):
         report.write_outputs(out, cov=cov, fmap=Boom())  # type: ignore[arg-type]
     assert not out.exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.tmp")]
+
+
+@pytest.mark.slow
+def test_demo_cell_table_and_bands_agree_with_summary(demo_out):
+    out, proc = demo_out
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    cells = gpd.read_parquet(out / "cells.parquet")
+    assert cells.crs.to_epsg() == 4326
+    total = cells["pop"].sum()
+    assert total == pytest.approx(summary["population_total"], rel=1e-12)
+    for name, lv in summary["levels"].items():
+        m = cells[f"minutes_{name}"].fillna(np.inf)
+        share = cells.loc[m <= lv["minutes"], "pop"].sum() / total
+        assert share == pytest.approx(lv["covered_share"], abs=1e-12)
+    assert sum(b["population"] for b in summary["bands"]) == pytest.approx(total)
+    gaps = gpd.read_file(out / "gaps.geojson")
+    uncovered = total - summary["levels"]["basic"]["covered_population"]
+    assert gaps["population"].sum() == pytest.approx(uncovered)

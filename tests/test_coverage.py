@@ -6,6 +6,7 @@ import warnings
 
 import networkx as nx
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -102,12 +103,17 @@ def test_equals_networkx_reference(tiny):
         g.add_edge(r.osm_node, ("fac", r.facility_id), travel_time=r.leg_s)
     targets = [("fac", x) for x in f["facility_id"]]
     ref = nx.multi_source_dijkstra_path_length(g.reverse(copy=True), targets, weight="travel_time")
+    covered = 0.0
     for r in cov.cells.itertuples():
         if r.off_network:
             continue
         node = int(net.node_ids[r.node])
         expect = (r.snap_m / WALK_S + ref[node]) / 60
         assert r.minutes_test == pytest.approx(expect, abs=1e-9)
+        covered += r.pop if expect <= 15 else 0.0
+    # the share, brute force: networkx times per cell, population-weighted, off-network uncovered
+    share = covered / float(POP.sum())
+    assert cov.summary["levels"]["test"]["covered_share"] == pytest.approx(share, abs=1e-12)
 
 
 @settings(
@@ -158,3 +164,123 @@ def test_adding_a_facility_never_hurts(tiny, tmp_path_factory, lon, lat, minutes
         more.summary["levels"]["test"]["covered_population"]
         >= base.summary["levels"]["test"]["covered_population"]
     )
+
+
+def test_time_bands_known_by_hand(tiny):
+    from access15.coverage import time_bands
+
+    net, fac, pop, zones = _load(tiny)
+    cfg = ax.Config(bands_minutes=(1.0, 2.0))
+    cov = ax.coverage(net, fac, pop, zones=zones, config=cfg)
+    b = cov.bands.set_index("band")["population"]
+    # times (s): 8.9 (node 1), 80 (node 2), 0 (node 3), 80 (node 4), 159 (node 6), 8.9 (node 5)
+    assert b["0-1 min"] == pytest.approx(100 + 300 + 70)
+    assert b["1-2 min"] == pytest.approx(200 + 400)
+    assert b["> 2 min"] == pytest.approx(60)
+    assert b["off-network"] == pytest.approx(50)
+    assert b.sum() == pytest.approx(cov.summary["population_total"])
+    assert time_bands(cov.cells, cfg)["population"].sum() == pytest.approx(1180)
+
+
+def test_gaps_are_connected_uncovered_groups(tiny):
+    net, fac, pop, zones = _load(tiny)
+    cov = ax.coverage(net, fac, pop, zones=zones, config=_cfg(2.0))
+    g = cov.gaps
+    # uncovered at 2 min: cell (0,2) at node 6 (159 s) and off-network cell (0,0); the empty
+    # cell (0,1) between them is not populated, so they are two separate clusters
+    assert g["population"].tolist() == [60.0, 50.0]
+    assert g["off_network_population"].tolist() == [0.0, 50.0]
+    assert g["max_minutes"].iloc[0] == pytest.approx(RES_NS_S / 60)
+    assert g["zone_id"].tolist() == ["E", "W"]
+    assert g.geometry.x.iloc[0] == pytest.approx(100.02)
+    assert cov.summary["gaps"]["population"] == pytest.approx(110)
+
+
+def test_referral_chain_known_by_hand(tiny):
+    net, fac, pop, zones = _load(tiny)
+    cfg = ax.Config(referral_hospital_minutes=5.0, referral_township_minutes=2.0)
+    cov = ax.coverage(net, fac, pop, zones=zones, config=cfg)
+    f = cov.facilities.set_index("facility_id")
+    # township centre at node 5 -> hospital at node 1: walk out, 5-6-3-2-1, walk in
+    to_h = (LEG_S + RES_S + RES_NS_S + 2 * SEC_S + LEG_S) / 60
+    assert f.loc["node/202", "minutes_to_hospital"] == pytest.approx(to_h, rel=1e-6)
+    assert bool(f.loc["node/202", "referral_over_target"]) is (to_h > 5.0)
+    # village clinic on node 3 -> nearest tier >= 2 is the hospital (2 segments + its leg)
+    to_t = (2 * SEC_S + LEG_S) / 60
+    assert f.loc["node/203", "minutes_to_township"] == pytest.approx(to_t, rel=1e-6)
+    assert bool(f.loc["node/203", "referral_over_target"]) is (to_t > 2.0)
+    assert np.isnan(f.loc["node/202", "minutes_to_township"])
+    r = cov.summary["referral"]
+    assert r["township_centres"] == 1
+    assert r["village_clinics"] == 1
+
+
+def test_road_density_per_zone(tiny):
+    from conftest import D_M, D_NS_M
+
+    net, fac, pop, zones = _load(tiny)
+    cov = ax.coverage(net, fac, pop, zones=zones, config=_cfg(15))
+    z = cov.by_zone.set_index("zone_id")
+    # edges by midpoint: W holds 1-2; E holds 3-4, 4-5, 5-6, 6-3; 2-3 sits on the zone border
+    assert z.loc["W", "road_km"] == pytest.approx(D_M / 1000)
+    assert z.loc["E", "road_km"] == pytest.approx((2 * D_M + 2 * D_NS_M) / 1000)
+    assert z.loc["W", "road_km_per_km2"] == pytest.approx(
+        z.loc["W", "road_km"] / z.loc["W", "area_km2"]
+    )
+
+
+def test_facilities_outside_boundary_are_reported(tiny):
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    net, fac, pop, _ = _load(tiny)
+    small = gpd.GeoDataFrame(geometry=[box(100.015, -0.005, 100.035, 0.015)], crs="EPSG:4326")
+    cov = ax.coverage(net, fac, pop, boundary=small, config=_cfg(15))
+    out = cov.facilities.set_index("facility_id")["inside_area"]
+    assert out.to_dict() == {"node/201": False, "node/202": True, "node/203": True}
+    assert any("outside the study area" in d for d in cov.diagnostics)
+
+
+def _gini_reference(x, w):
+    """Gini as the weighted mean absolute difference over twice the mean."""
+    x = np.asarray(x, float)
+    w = np.asarray(w, float)
+    mu = np.average(x, weights=w)
+    mad = (w[:, None] * w[None, :] * np.abs(x[:, None] - x[None, :])).sum() / w.sum() ** 2
+    return mad / (2 * mu)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.floats(0.0, 100.0), st.integers(1, 50)), min_size=1, max_size=30).filter(
+        lambda v: sum(x * w for x, w in v) > 0
+    )
+)
+def test_gini_equals_mean_absolute_difference_formula(pairs):
+    from access15.coverage import weighted_gini
+
+    x, w = zip(*pairs, strict=True)
+    assert weighted_gini(x, w) == pytest.approx(_gini_reference(x, w), abs=1e-9)
+
+
+def test_point_demand_gives_the_grid_times(tiny, tmp_path):
+    """Villages as points at the cell centres: same times, shares and gaps as the grid."""
+    net, fac, pop, zones = _load(tiny)
+    grid_cov = ax.coverage(net, fac, pop, zones=zones, config=_cfg(2.0))
+    c = grid_cov.cells
+    csv = tmp_path / "villages.csv"
+    pd.DataFrame({"经度": c["lon"], "纬度": c["lat"], "人口": c["pop"]}).to_csv(csv, index=False)
+    pts = ax.read_population(csv, crs_in="EPSG:4326")
+    assert not pts.is_grid
+    pt_cov = ax.coverage(net, fac, pts, zones=zones, config=_cfg(2.0))
+    np.testing.assert_allclose(
+        pt_cov.cells["minutes_test"].to_numpy(), c["minutes_test"].to_numpy(), atol=1e-9
+    )
+    assert pt_cov.cells["zone_id"].tolist() == c["zone_id"].tolist()
+    assert pt_cov.summary["levels"]["test"]["covered_population"] == pytest.approx(
+        grid_cov.summary["levels"]["test"]["covered_population"]
+    )
+    assert pt_cov.surface == {}
+    # points 2.2 km apart are separate gaps (link distance 500 m), as the grid cells were
+    assert pt_cov.gaps["population"].tolist() == [60.0, 50.0]
+    ax.make_map(pt_cov)  # no raster overlay, but a map

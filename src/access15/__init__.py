@@ -15,6 +15,7 @@ from .coverage import CoverageResult, coverage
 from .demand import DemandCells, read_population
 from .errors import Access15Error, DataDownloadError, InputError, NetworkError, SolverError
 from .facilities import facilities_from_osm
+from .isochrones import band_table, isochrones
 from .maps import make_map
 from .network import RoadNetwork, build_network, read_network
 from .osm import OsmData, download_osm, load_osm, read_graphml, read_osm
@@ -38,10 +39,12 @@ __all__ = [
     "ServiceLevel",
     "SolverError",
     "__version__",
+    "band_table",
     "build_network",
     "coverage",
     "download_osm",
     "facilities_from_osm",
+    "isochrones",
     "load_config",
     "load_osm",
     "make_map",

@@ -126,11 +126,20 @@ def _print_summary(run: CountyRun, out: Path, *, synthetic: bool = False) -> Non
             f"tier {t}: {n}" for t, n in sorted(s["facilities"]["by_tier"].items(), reverse=True)
         )
     )
-    table = Table(title="Coverage by service level", show_lines=False)
-    table.add_column("service level")
-    table.add_column("threshold", justify="right")
-    table.add_column("people covered", justify="right")
-    table.add_column("share", justify="right")
+    # data quality first: it says when a figure is not to be trusted
+    if s.get("diagnostics"):
+        for d in s["diagnostics"]:
+            out_console.print(f"[yellow]data quality:[/yellow] {d}", highlight=False)
+    else:
+        out_console.print("data quality: no warnings (road coverage, snapping, facility positions)")
+    table = Table(title="Coverage by service level")
+    for col, right in (
+        ("service level", False),
+        ("threshold", True),
+        ("people covered", True),
+        ("share", True),
+    ):
+        table.add_column(col, justify="right" if right else "left")
     for name, lv in s["levels"].items():
         table.add_row(
             f"{name} (tier ≥ {lv['min_tier']})",
@@ -141,7 +150,32 @@ def _print_summary(run: CountyRun, out: Path, *, synthetic: bool = False) -> Non
     out_console.print(table)
     out_console.print(
         f"minutes to nearest facility: p50 {s['minutes_p50']:.1f}, p90 {s['minutes_p90']:.1f}, "
-        f"max {s['minutes_max']:.1f}; off-network population {s['off_network_share']:.1%}"
+        f"max {s['minutes_max']:.1f}; Gini {s['gini_minutes']:.2f}; "
+        "people per band: " + ", ".join(f"{b['band']} {b['population']:,.0f}" for b in s["bands"])
+    )
+    head = next(iter(s["levels"]))
+    if s.get("worst_zones"):
+        out_console.print(
+            "worst-served townships: "
+            + ", ".join(f"{z['name']} {z[f'share_{head}']:.0%}" for z in s["worst_zones"][:3])
+        )
+    g = s["gaps"]
+    if g["clusters"]:
+        big = g["largest"][0]
+        out_console.print(
+            f"gaps: {g['significant_clusters']} uncovered clusters of ≥ "
+            f"{g['min_people_significant']:g} people ({g['significant_population']:,.0f} "
+            f"people; largest {big['gap_id']}, {big['population']:,.0f} people, "
+            f"{big['max_minutes']:.0f} min) and {g['clusters'] - g['significant_clusters']} "
+            f"scattered smaller groups ({g['population'] - g['significant_population']:,.0f} "
+            "people); see gaps.geojson"
+        )
+    r = s["referral"]
+    out_console.print(
+        f"referral: {r['township_centres_over_target']} of {r['township_centres']} township "
+        f"centres over {r['township_to_hospital_target_minutes']:g} min to the county hospital; "
+        f"{r['village_clinics_over_target']} of {r['village_clinics']} village clinics over "
+        f"{r['clinic_to_township_target_minutes']:g} min to a township centre"
     )
     rec = run.recommendation
     if rec is not None:
@@ -150,17 +184,15 @@ def _print_summary(run: CountyRun, out: Path, *, synthetic: bool = False) -> Non
             t.add_column(col, justify="right" if col in ("rank", "+people") else "left")
         base = rec.baseline_covered / rec.population_total
         t.add_row("0", "", "(today)", "", f"{base:.1%}")
-        for r in rec.ranking.itertuples():
+        for r_ in rec.ranking.itertuples():
             t.add_row(
-                str(r.rank),
-                r.site_id,
-                f"{r.name} {r.name_en}".strip(),
-                f"{r.added_population:,.0f}",
-                f"{r.cumulative_share:.1%}",
+                str(r_.rank),
+                r_.site_id,
+                f"{r_.name} {r_.name_en}".strip(),
+                f"{r_.added_population:,.0f}",
+                f"{r_.cumulative_share:.1%}",
             )
         out_console.print(t)
-    for d in s.get("diagnostics", []):
-        out_console.print(f"[yellow]note:[/yellow] {d}")
     out_console.print(f"outputs in {out}/: " + ", ".join(sorted(run.outputs)))
 
 

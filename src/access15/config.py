@@ -166,6 +166,12 @@ class Config:
         Name of the service level that site ranking (upgrades to tier 3) maximises.
     k : int
         Number of township centres to upgrade.
+    bands_minutes : tuple of float
+        Upper edges of the travel-time bands reported (minutes); a last open band follows.
+    referral_hospital_minutes : float
+        Target time from a township centre (tier 2-3) to the county hospital, minutes.
+    referral_township_minutes : float
+        Target time from a village clinic to its nearest township centre, minutes.
     """
 
     speeds_kmh: MappingProxyType[str, Any] = field(
@@ -179,6 +185,9 @@ class Config:
     tier_rules: tuple[tuple[str, str, int], ...] = _DEFAULT_TIER_RULES
     upgrade_level: str = "subcentre"
     k: int = 3
+    bands_minutes: tuple[float, ...] = (5.0, 10.0, 15.0, 30.0, 60.0)
+    referral_hospital_minutes: float = 30.0
+    referral_township_minutes: float = 15.0
 
     def __post_init__(self) -> None:
         problems = []
@@ -205,6 +214,12 @@ class Config:
             problems.append(f"upgrade_level {self.upgrade_level!r} is not one of {names}")
         if self.k < 1:
             problems.append(f"k must be >= 1, got {self.k}")
+        b = list(self.bands_minutes)
+        if not b or any(x <= 0 for x in b) or b != sorted(set(b)):
+            problems.append(f"bands_minutes must be increasing and > 0, got {b}")
+        for name in ("referral_hospital_minutes", "referral_township_minutes"):
+            if not getattr(self, name) > 0:
+                problems.append(f"{name} must be > 0 minutes")
         if problems:
             msg = "invalid configuration: " + "; ".join(problems)
             raise InputError(msg)
@@ -227,6 +242,9 @@ class Config:
             "tier_rules": [list(r) for r in self.tier_rules],
             "upgrade_level": self.upgrade_level,
             "k": self.k,
+            "bands_minutes": list(self.bands_minutes),
+            "referral_hospital_minutes": self.referral_hospital_minutes,
+            "referral_township_minutes": self.referral_township_minutes,
         }
 
     def fingerprint(self) -> str:
@@ -284,7 +302,15 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> Config:
             raise InputError(msg) from None
     if "tier_rules" in data:
         kwargs["tier_rules"] = tuple((str(k), str(v), int(t)) for k, v, t in data["tier_rules"])
-    for key in ("max_snap_m", "upgrade_level", "k"):
+    for key in (
+        "max_snap_m",
+        "upgrade_level",
+        "k",
+        "referral_hospital_minutes",
+        "referral_township_minutes",
+    ):
         if key in data:
             kwargs[key] = data[key]
+    if "bands_minutes" in data:
+        kwargs["bands_minutes"] = tuple(float(x) for x in data["bands_minutes"])
     return Config(**kwargs)

@@ -13,6 +13,7 @@ total and never as covered.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import warnings
 from dataclasses import dataclass, field
@@ -32,9 +33,19 @@ if TYPE_CHECKING:
     from .demand import DemandCells
     from .network import RoadNetwork
 
-__all__ = ["CoverageResult", "coverage", "snap_facilities", "weighted_quantile"]
+__all__ = [
+    "CoverageResult",
+    "coverage",
+    "snap_facilities",
+    "time_bands",
+    "uncovered_clusters",
+    "weighted_gini",
+    "weighted_quantile",
+]
 
 log = logging.getLogger(__name__)
+
+GAP_MIN_PEOPLE = 50.0  # clusters at least this large are headline gaps; the rest is scattered
 
 
 def weighted_quantile(values: npt.ArrayLike, weights: npt.ArrayLike, q: float) -> float:
@@ -110,6 +121,10 @@ class CoverageResult:
     levels : tuple of ServiceLevel
     diagnostics : list of str
         Warnings a planner should read before trusting the figures.
+    bands : DataFrame
+        Population per travel-time band of the first level (see :func:`time_bands`).
+    gaps : GeoDataFrame
+        Uncovered clusters of the first level (see :func:`uncovered_clusters`).
     """
 
     cells: pd.DataFrame
@@ -121,6 +136,8 @@ class CoverageResult:
     config: Config
     population: DemandCells
     diagnostics: list[str] = field(default_factory=list)
+    bands: pd.DataFrame = field(default_factory=pd.DataFrame)
+    gaps: gpd.GeoDataFrame | None = None
 
     def __repr__(self) -> str:
         head = self.levels[0]
@@ -131,6 +148,33 @@ class CoverageResult:
             f"off-network {self.summary['off_network_share']:.1%}; "
             f"{len(self.by_zone)} zones)"
         )
+
+
+def weighted_gini(values: npt.ArrayLike, weights: npt.ArrayLike) -> float:
+    """Population-weighted Gini coefficient of travel time (0 equal, towards 1 unequal).
+
+    Computed from the Lorenz curve of time over people sorted by time.
+
+    Examples
+    --------
+    >>> weighted_gini([3.0, 3.0, 3.0], [1, 1, 1])
+    0.0
+    >>> weighted_gini([0.0, 1.0], [1, 1])
+    0.5
+    >>> weighted_gini([0.0, 1.0], [3, 1])  # one person in four carries all the time
+    0.75
+    """
+    x = np.asarray(values, dtype=np.float64)
+    w = np.asarray(weights, dtype=np.float64)
+    ok = np.isfinite(x) & (w > 0)
+    x, w = x[ok], w[ok]
+    if len(x) == 0 or (x * w).sum() <= 0:
+        return 0.0
+    order = np.argsort(x, kind="stable")
+    x, w = x[order], w[order]
+    p = np.concatenate([[0.0], np.cumsum(w) / w.sum()])
+    lor = np.concatenate([[0.0], np.cumsum(x * w) / (x * w).sum()])
+    return float(1.0 - np.sum((p[1:] - p[:-1]) * (lor[1:] + lor[:-1])))
 
 
 def _zone_index(population: DemandCells, zones: gpd.GeoDataFrame | None) -> npt.NDArray[np.int64]:
@@ -147,15 +191,36 @@ def _zone_index(population: DemandCells, zones: gpd.GeoDataFrame | None) -> npt.
     return grid.astype(np.int64) - 1
 
 
+def _zone_of_points(
+    lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64], zones: gpd.GeoDataFrame | None
+) -> npt.NDArray[np.int64]:
+    """Zone position (0-based, -1 for none) of WGS-84 points (first zone containing each)."""
+    import shapely
+
+    out = np.full(len(lon), -1, dtype=np.int64)
+    if zones is None or zones.empty:
+        return out
+    z = zones.to_crs("EPSG:4326")
+    for i, geom in enumerate(z.geometry):
+        inside = (out < 0) & shapely.contains_xy(geom, lon, lat)
+        out[inside] = i
+    return out
+
+
+def _is_grid(population: DemandCells) -> bool:
+    return bool(getattr(population, "is_grid", True))
+
+
 def coverage(
     network: RoadNetwork,
     facilities: gpd.GeoDataFrame,
     population: DemandCells,
     *,
     zones: gpd.GeoDataFrame | None = None,
+    boundary: gpd.GeoDataFrame | None = None,
     config: Config | None = None,
 ) -> CoverageResult:
-    """Travel-time surface and coverage per service level.
+    """Travel-time surface and coverage per service level, with gaps and diagnostics.
 
     Parameters
     ----------
@@ -163,8 +228,12 @@ def coverage(
     facilities : GeoDataFrame
         Points with a ``tier`` column (1-4), e.g. from :func:`facilities_from_osm`.
     population : DemandCells
+        A population grid (the surface covers every cell of the area) or points.
     zones : GeoDataFrame, optional
         Township polygons with ``zone_id`` and ``name``; enables ``by_zone``.
+    boundary : GeoDataFrame, optional
+        Study area; facilities outside it are still used (people cross county lines) but
+        reported.
     config : Config, optional
 
     Returns
@@ -175,9 +244,14 @@ def coverage(
     fac = snap_facilities(network, facilities, config=cfg)
     speed_ms = cfg.access_kmh.get(network.mode, 4.5) / 3.6
     diagnostics: list[str] = []
+    grid_mode = _is_grid(population)
 
     # every cell of the area, populated or not: the surface the numbers and the map share
-    rows, cols, lon, lat = population.cell_centres()
+    if grid_mode:
+        rows, cols, lon, lat = population.cell_centres()
+    else:
+        rows = cols = np.full(len(population.pop), -1, dtype=np.int64)
+        lon, lat = population.lon, population.lat
     node, snap_m = network.snap(lon, lat)
     on = snap_m <= cfg.max_snap_m
     first_s = snap_m / speed_ms
@@ -185,7 +259,6 @@ def coverage(
     cell_minutes: dict[str, npt.NDArray[np.float64]] = {}
     for lv in cfg.levels:
         src = fac[(fac["tier"] >= lv.min_tier) & fac["on_network"]]
-        grid = np.full(population.shape, np.nan, dtype=np.float32)
         if len(src) == 0:
             diagnostics.append(
                 f"no facility of tier >= {lv.min_tier} on the network: {lv.name} coverage is 0"
@@ -196,41 +269,45 @@ def coverage(
                 network, src["node"].to_numpy(), leg_s=src["leg_s"].to_numpy()
             )
             minutes = np.where(on, (first_s + t_node[node]) / 60.0, np.nan)
-        grid[rows, cols] = minutes
-        surface[lv.name] = grid
+        if grid_mode:
+            grid = np.full(population.shape, np.nan, dtype=np.float32)
+            grid[rows, cols] = minutes
+            surface[lv.name] = grid
         cell_minutes[lv.name] = minutes
 
-    # minutes from each facility to the nearest county hospital (referral chain)
-    hosp = fac[(fac["tier"] >= 4) & fac["on_network"]]
-    if len(hosp):
-        t_h, _ = nearest_facility(network, hosp["node"].to_numpy(), leg_s=hosp["leg_s"].to_numpy())
-        fac["minutes_to_hospital"] = np.where(
-            fac["on_network"],
-            (fac["leg_s"].to_numpy() + t_h[fac["node"].to_numpy()]) / 60.0,
-            np.nan,
-        )
-    else:
-        fac["minutes_to_hospital"] = np.nan
+    _referral_chain(network, fac, cfg)
+    if boundary is not None:
+        import shapely
 
-    zone_grid = _zone_index(population, zones)
-    pop_grid = np.zeros(population.shape, dtype=np.float64)
-    pop_grid[population.row, population.col] = population.pop
-    populated = pop_grid[rows, cols] > 0
+        area = boundary.to_crs("EPSG:4326").geometry.union_all()
+        fac["inside_area"] = shapely.contains_xy(area, fac.geometry.x, fac.geometry.y)
+    else:
+        fac["inside_area"] = True
+
+    if grid_mode:
+        pop_at = np.zeros(population.shape, dtype=np.float64)
+        pop_at[population.row, population.col] = population.pop
+        pop_all = pop_at[rows, cols]
+        zi = _zone_index(population, zones)[rows, cols]
+    else:
+        pop_all = population.pop
+        zi = _zone_of_points(lon, lat, zones)
+    populated = pop_all > 0
     zone_ids = (
         zones["zone_id"].astype(str).to_numpy() if zones is not None else np.array([], dtype=str)
     )
-    zi = zone_grid[rows, cols]
+    zsel = zi[populated]
     cells = pd.DataFrame(
         {
             "row": rows[populated],
             "col": cols[populated],
             "lon": lon[populated],
             "lat": lat[populated],
-            "pop": pop_grid[rows, cols][populated],
-            "zone_id": np.where(
-                zi[populated] >= 0,
-                zone_ids[np.clip(zi[populated], 0, None)] if len(zone_ids) else "",
-                "",
+            "pop": pop_all[populated],
+            "zone_id": (
+                np.where(zsel >= 0, zone_ids[np.clip(zsel, 0, None)], "")
+                if len(zone_ids)
+                else np.full(len(zsel), "", dtype=object)
             ),
             "node": node[populated],
             "snap_m": snap_m[populated],
@@ -242,21 +319,75 @@ def coverage(
 
     summary = _summary(cells, cfg, network, fac)
     by_zone = _by_zone(cells, cfg, zones)
-    if summary["off_network_share"] > 0.05:
+    if zones is not None:
+        by_zone = _with_road_density(by_zone, network, zones)
+    bands = time_bands(cells, cfg)
+    gaps = uncovered_clusters(cells, cfg, population, zones=zones)
+    summary["bands"] = bands.to_dict("records")
+    head = cfg.levels[0]
+    summary["gini_minutes"] = weighted_gini(
+        cells[f"minutes_{head.name}"].to_numpy(), cells["pop"].to_numpy()
+    )
+    summary["worst_zones"] = (
+        by_zone.head(5)[["zone_id", "name", "population", f"share_{head.name}"]].to_dict("records")
+        if len(by_zone)
+        else []
+    )
+    big = gaps[gaps["population"] >= GAP_MIN_PEOPLE] if len(gaps) else gaps
+    summary["gaps"] = {
+        "clusters": len(gaps),
+        "population": float(gaps["population"].sum()) if len(gaps) else 0.0,
+        "min_people_significant": GAP_MIN_PEOPLE,
+        "significant_clusters": len(big),
+        "significant_population": float(big["population"].sum()) if len(big) else 0.0,
+        "largest": gaps.drop(columns="geometry").head(5).to_dict("records") if len(gaps) else [],
+    }
+    summary["referral"] = _referral_summary(fac, cfg)
+
+    # diagnostics come before results: they say when a figure is not to be trusted
+    if summary["off_network_share"] > 0.01:
         diagnostics.append(
             f"{summary['off_network_share']:.1%} of the population lives more than "
-            f"{cfg.max_snap_m:g} m from a routable road (off-network): OSM roads may be incomplete"
+            f"{cfg.max_snap_m:g} m from a routable road (off-network, never counted as covered): "
+            "OSM roads may be incomplete here"
         )
     n_off_fac = int((~fac["on_network"]).sum())
     if n_off_fac:
         diagnostics.append(
-            f"{n_off_fac} facilities farther than {cfg.max_snap_m:g} m from a road were left out"
+            f"{n_off_fac} facilities are farther than {cfg.max_snap_m:g} m from a road and were "
+            "left out; check their coordinates"
         )
-    if network.stats.segments_missing_nodes:
+    n_out = int((~fac["inside_area"]).sum())
+    if n_out:
         diagnostics.append(
-            f"{network.stats.segments_missing_nodes} road segments dropped: nodes missing from "
-            "the OSM file (clipped extract)"
+            f"{n_out} facilities lie outside the study area; they are used (residents may cross "
+            "the border), but check that this is intended"
         )
+    st = network.stats
+    if st.nodes_total and st.nodes_dropped / st.nodes_total > 0.05:
+        diagnostics.append(
+            f"{st.nodes_dropped:,} of {st.nodes_total:,} road nodes "
+            f"({st.nodes_dropped / st.nodes_total:.0%}) are in parts not connected to the main "
+            "network and were dropped"
+        )
+    if st.segments_missing_nodes:
+        diagnostics.append(
+            f"{st.segments_missing_nodes} road segments dropped: nodes missing from the OSM file "
+            "(clipped extract)"
+        )
+    if "road_km_per_km2" in by_zone.columns and len(by_zone) > 2:
+        dens = by_zone["road_km_per_km2"].to_numpy()
+        med = float(np.nanmedian(dens))
+        thin = by_zone[dens < 0.25 * med]
+        if len(thin):
+            names = ", ".join(
+                f"{n} ({d:.2f} km/km²)"
+                for n, d in zip(thin["name"], thin["road_km_per_km2"], strict=True)
+            )
+            diagnostics.append(
+                f"thin road data in {len(thin)} zone(s), under a quarter of the county median "
+                f"{med:.2f} km/km²: {names}; times there may be overestimated"
+            )
     summary["diagnostics"] = diagnostics
     return CoverageResult(
         cells=cells,
@@ -268,7 +399,219 @@ def coverage(
         config=cfg,
         population=population,
         diagnostics=diagnostics,
+        bands=bands,
+        gaps=gaps,
     )
+
+
+def _referral_chain(network: RoadNetwork, fac: gpd.GeoDataFrame, cfg: Config) -> None:
+    """Add referral times (minutes) and flags to the facilities table, in place."""
+    on = fac["on_network"].to_numpy()
+    leg = fac["leg_s"].to_numpy()
+    nodes = fac["node"].to_numpy()
+    tier = fac["tier"].to_numpy()
+    for col, min_tier in (("minutes_to_hospital", 4), ("minutes_to_township", 2)):
+        src = fac[(fac["tier"] >= min_tier) & fac["on_network"]]
+        if len(src):
+            t, _ = nearest_facility(network, src["node"].to_numpy(), leg_s=src["leg_s"].to_numpy())
+            # a facility's trip: walk to its road node, drive, walk in at the other end
+            fac[col] = np.where(on, (leg + t[nodes]) / 60.0, np.nan)
+        else:
+            fac[col] = np.nan
+    fac.loc[tier >= 2, "minutes_to_township"] = np.nan  # only asked of village clinics
+    over_h = (
+        (tier >= 2)
+        & (tier <= 3)
+        & ~(fac["minutes_to_hospital"].to_numpy() <= cfg.referral_hospital_minutes)
+    )
+    over_t = (tier == 1) & ~(fac["minutes_to_township"].to_numpy() <= cfg.referral_township_minutes)
+    fac["referral_over_target"] = over_h | over_t
+
+
+def _referral_summary(fac: gpd.GeoDataFrame, cfg: Config) -> dict[str, Any]:
+    centres = fac[(fac["tier"] >= 2) & (fac["tier"] <= 3)]
+    clinics = fac[fac["tier"] == 1]
+    return {
+        "township_to_hospital_target_minutes": cfg.referral_hospital_minutes,
+        "township_centres": len(centres),
+        "township_centres_over_target": int(centres["referral_over_target"].sum()),
+        "township_to_hospital_max_minutes": float(centres["minutes_to_hospital"].max())
+        if len(centres)
+        else float("nan"),
+        "clinic_to_township_target_minutes": cfg.referral_township_minutes,
+        "village_clinics": len(clinics),
+        "village_clinics_over_target": int(clinics["referral_over_target"].sum()),
+    }
+
+
+def time_bands(cells: pd.DataFrame, cfg: Config, level: str | None = None) -> pd.DataFrame:
+    """Count the population per travel-time band (minutes) and off-network, for one level.
+
+    Bands are ``(lo, hi]`` with the first starting at 0 inclusive; the last is open-ended; a
+    final row counts the off-network population. Populations add up to the total.
+
+    Returns
+    -------
+    DataFrame
+        ``band``, ``min_minutes``, ``max_minutes``, ``population``, ``share``.
+    """
+    lv = cfg.level(level) if level else cfg.levels[0]
+    m = cells[f"minutes_{lv.name}"].to_numpy()
+    pop = cells["pop"].to_numpy()
+    total = float(pop.sum())
+    edges = [0.0, *cfg.bands_minutes]
+    rows = []
+    for lo, hi in itertools.pairwise(edges):
+        sel = (m <= hi) & ((m > lo) if lo > 0 else (m >= 0))
+        rows.append((f"{lo:g}-{hi:g} min", lo, hi, float(pop[sel].sum())))
+    last = edges[-1]
+    rows.append((f"> {last:g} min", last, np.inf, float(pop[m > last].sum())))
+    unreachable = ~np.isfinite(m) & ~cells["off_network"].to_numpy()
+    if unreachable.any():
+        rows.append(("unreachable", np.nan, np.nan, float(pop[unreachable].sum())))
+    rows.append(("off-network", np.nan, np.nan, float(pop[cells["off_network"].to_numpy()].sum())))
+    df = pd.DataFrame(rows, columns=["band", "min_minutes", "max_minutes", "population"])
+    df["share"] = df["population"] / total if total else 0.0
+    return df
+
+
+def uncovered_clusters(
+    cells: pd.DataFrame,
+    cfg: Config,
+    population: DemandCells,
+    *,
+    zones: gpd.GeoDataFrame | None = None,
+    level: str | None = None,
+    link_m: float = 500.0,
+) -> gpd.GeoDataFrame:
+    """Find connected groups of populated cells not covered at a service level (the gaps).
+
+    Grid cells are connected through their 8 neighbours; points (villages) within ``link_m``
+    metres of each other are connected. Off-network cells count as uncovered.
+
+    Returns
+    -------
+    GeoDataFrame
+        One row per cluster, largest population first: ``gap_id``, ``cells``, ``population``
+        (people), ``off_network_population``, ``mean_minutes`` and ``max_minutes`` (current time
+        to the level, of the on-network part), ``zone_id`` (zone holding most of its people);
+        geometry the population-weighted centroid (WGS-84).
+    """
+    import geopandas as gpd
+    from scipy import ndimage
+    from scipy.sparse.csgraph import connected_components
+
+    lv = cfg.level(level) if level else cfg.levels[0]
+    m = cells[f"minutes_{lv.name}"].to_numpy()
+    unc = ~(np.nan_to_num(m, nan=np.inf) <= lv.minutes)
+    cols = [
+        "gap_id",
+        "cells",
+        "population",
+        "off_network_population",
+        "mean_minutes",
+        "max_minutes",
+        "zone_id",
+    ]
+    sub = cells[unc]
+    if len(sub) == 0:
+        return gpd.GeoDataFrame(columns=cols, geometry=[], crs="EPSG:4326")
+    if _is_grid(population):
+        mask = np.zeros(population.shape, dtype=bool)
+        mask[sub["row"].to_numpy(), sub["col"].to_numpy()] = True
+        labels, _ = ndimage.label(mask, structure=np.ones((3, 3), dtype=bool))
+        lab = labels[sub["row"].to_numpy(), sub["col"].to_numpy()] - 1
+    else:
+        from pyproj import Transformer
+        from scipy.spatial import cKDTree
+
+        from .network import utm_epsg
+
+        lo, la = sub["lon"].to_numpy(), sub["lat"].to_numpy()
+        epsg = utm_epsg(float(np.median(lo)), float(np.median(la)))
+        x, y = Transformer.from_crs("EPSG:4326", f"EPSG:{epsg}", always_xy=True).transform(lo, la)
+        pairs = cKDTree(np.column_stack([x, y])).query_pairs(link_m, output_type="ndarray")
+        import scipy.sparse as sp
+
+        g = sp.csr_matrix(
+            (np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(len(sub), len(sub))
+        )
+        _, lab = connected_components(g, directed=False)
+    pop = sub["pop"].to_numpy()
+    mins = sub[f"minutes_{lv.name}"].to_numpy()
+    ok = np.isfinite(mins)
+    n = int(lab.max()) + 1
+    tot = np.bincount(lab, weights=pop, minlength=n)
+    on_pop = np.bincount(lab[ok], weights=pop[ok], minlength=n)
+    mean = np.divide(
+        np.bincount(lab[ok], weights=(pop * np.nan_to_num(mins))[ok], minlength=n),
+        on_pop,
+        out=np.full(n, np.nan),
+        where=on_pop > 0,
+    )
+    mx = np.full(n, np.nan)
+    np.fmax.at(mx, lab[ok], mins[ok])
+    lon = np.bincount(lab, weights=pop * sub["lon"].to_numpy(), minlength=n) / tot
+    lat = np.bincount(lab, weights=pop * sub["lat"].to_numpy(), minlength=n) / tot
+    zone = (
+        pd.DataFrame({"lab": lab, "zone": sub["zone_id"].to_numpy(), "pop": pop})
+        .groupby(["lab", "zone"])["pop"]
+        .sum()
+        .reset_index()
+        .sort_values(["lab", "pop"], ascending=[True, False])
+        .drop_duplicates("lab")
+        .set_index("lab")["zone"]
+        .reindex(range(n))
+        .fillna("")
+        .to_numpy()
+    )
+    df = pd.DataFrame(
+        {
+            "cells": np.bincount(lab, minlength=n),
+            "population": tot,
+            "off_network_population": tot - on_pop,
+            "mean_minutes": mean,
+            "max_minutes": mx,
+            "zone_id": zone,
+            "lon": lon,
+            "lat": lat,
+        }
+    ).sort_values(["population", "lon"], ascending=[False, True], kind="stable")
+    df.insert(0, "gap_id", [f"G{i:03d}" for i in range(1, n + 1)])
+    return gpd.GeoDataFrame(
+        df.drop(columns=["lon", "lat"]).reset_index(drop=True),
+        geometry=gpd.points_from_xy(df["lon"], df["lat"]),
+        crs="EPSG:4326",
+    )
+
+
+def _with_road_density(
+    by_zone: pd.DataFrame, network: RoadNetwork, zones: gpd.GeoDataFrame
+) -> pd.DataFrame:
+    """Add ``area_km2``, ``road_km`` and ``road_km_per_km2`` per zone (roads by midpoint)."""
+    u, v = network.edge_u, network.edge_v
+    lo, hi = np.minimum(u, v), np.maximum(u, v)
+    _, first = np.unique(lo * network.n_nodes + hi, return_index=True)
+    a, b = u[first], v[first]
+    mid_lon = (network.lon[a] + network.lon[b]) / 2
+    mid_lat = (network.lat[a] + network.lat[b]) / 2
+    zi = _zone_of_points(mid_lon, mid_lat, zones)
+    km = (
+        np.bincount(
+            zi[zi >= 0], weights=network.edge_length_m[first][zi >= 0], minlength=len(zones)
+        )
+        / 1000.0
+    )
+    area = zones.to_crs(network.crs).area.to_numpy() / 1e6
+    extra = pd.DataFrame(
+        {
+            "zone_id": zones["zone_id"].astype(str).to_numpy(),
+            "area_km2": area,
+            "road_km": km,
+            "road_km_per_km2": np.divide(km, area, out=np.full(len(area), np.nan), where=area > 0),
+        }
+    )
+    return by_zone.merge(extra, on="zone_id", how="left")
 
 
 def _summary(

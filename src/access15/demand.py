@@ -1,8 +1,19 @@
-"""Population raster → demand cells (cell centres with a weight in people)."""
+"""Population → demand: raster cells or points (villages, census points) weighted in people.
+
+Two kinds of input give the same :class:`DemandCells`:
+
+* a population **raster** (GeoTIFF, any CRS: WorldPop, GHS-POP, ...): one demand per populated
+  cell, on the grid of the window read (:attr:`DemandCells.is_grid` is true);
+* a **points** file (CSV with lon/lat columns, GeoJSON, GeoPackage): one demand per point, with
+  no grid (:attr:`DemandCells.is_grid` is false).
+
+Grids can be coarsened with :meth:`DemandCells.aggregate` (people summed over blocks of cells).
+"""
 
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,33 +25,50 @@ from .errors import InputError
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    import pandas as pd
     from affine import Affine
 
 __all__ = ["DemandCells", "read_population"]
 
+_CSV_SUFFIXES = frozenset({".csv", ".tsv", ".txt"})
+_VECTOR_SUFFIXES = frozenset({".geojson", ".json", ".gpkg", ".shp", ".fgb", ".geojsonl"})
+_LON_NAMES = ("lon", "lng", "long", "longitude", "x", "经度", "point_x")
+_LAT_NAMES = ("lat", "latitude", "y", "纬度", "point_y")
+_POP_NAMES = ("pop", "population", "people", "人口", "count")
+# Chinese "encrypted" coordinate systems; converting them is not implemented (yet)
+_UNSUPPORTED_CRS = frozenset({"gcj02", "gcj", "mars", "bd09", "bd09ll", "bd09mc", "baidu"})
+_LONLAT_CRS = frozenset({"EPSG:4326", "OGC:CRS84"})
+
 
 @dataclass(frozen=True, repr=False)
 class DemandCells:
-    """Populated raster cells inside the study area.
+    """People to serve: populated raster cells inside the study area, or points.
+
+    A **grid** (from a raster, :attr:`is_grid` true) holds one entry per populated cell of the
+    window read; ``shape``, ``transform``, ``crs`` and ``area_mask`` describe that grid.
+    A **point set** (from a CSV/GeoJSON/GeoPackage of villages or census points, :attr:`is_grid`
+    false) holds one entry per point and has no grid: ``shape`` is ``(0, 0)``, ``transform`` and
+    ``area_mask`` are None, ``row`` and ``col`` are -1 and ``crs`` is ``"EPSG:4326"``.
 
     Attributes
     ----------
     row, col : ndarray of int64
-        Cell position on the grid (``shape``, ``transform``, ``crs``).
+        Cell position on the grid (``shape``, ``transform``, ``crs``); -1 for points.
     lon, lat : ndarray of float64
-        Cell centres, WGS-84 degrees.
+        Cell centres (or points), WGS-84 degrees.
     pop : ndarray of float64
-        People per cell.
+        People per cell (or point), >= 0; raster cells with no people are left out.
     shape : tuple of int
-        Grid (rows, cols) of the window read.
-    transform : Affine
-        Grid transform of the window.
+        Grid (rows, cols) of the window read; ``(0, 0)`` for points.
+    transform : Affine or None
+        Grid transform of the window (grid CRS units per cell); None for points.
     crs : str
-        CRS of the grid.
-    area_mask : ndarray of bool, shape ``shape``
+        CRS of the grid (e.g. ``"EPSG:4326"``); ``"EPSG:4326"`` for points.
+    area_mask : ndarray of bool, shape ``shape``, or None
         Cells inside the study area (and not nodata), populated or not: the travel-time surface
-        is computed on these.
+        is computed on these. None for points.
     source : str
+        File the demand was read from.
     """
 
     row: npt.NDArray[np.int64]
@@ -49,10 +77,66 @@ class DemandCells:
     lat: npt.NDArray[np.float64]
     pop: npt.NDArray[np.float64]
     shape: tuple[int, int]
-    transform: Affine
+    transform: Affine | None
     crs: str
-    area_mask: npt.NDArray[np.bool_]
+    area_mask: npt.NDArray[np.bool_] | None
     source: str = ""
+
+    @classmethod
+    def from_grid(
+        cls,
+        pop: npt.ArrayLike,
+        transform: Affine,
+        crs: str,
+        *,
+        area_mask: npt.ArrayLike | None = None,
+        source: str = "",
+    ) -> DemandCells:
+        """Demand cells from a 2-D array of people per cell.
+
+        Parameters
+        ----------
+        pop : array_like of float, shape (rows, cols)
+            People per cell; NaN, infinite and negative values are no data.
+        transform : Affine
+            Grid transform (CRS units per cell).
+        crs : str
+            CRS of the grid, e.g. ``"EPSG:4326"``.
+        area_mask : array_like of bool, optional
+            Cells inside the study area; default every cell with data.
+        source : str, optional
+
+        Returns
+        -------
+        DemandCells
+            A grid; may be empty when no cell has people.
+        """
+        a = np.asarray(pop, dtype=np.float64)
+        if a.ndim != 2:
+            msg = f"population grid must be 2-D (rows, cols), got shape {a.shape}; pass one band"
+            raise InputError(msg)
+        with np.errstate(invalid="ignore"):
+            ok = np.isfinite(a) & (a >= 0)
+        area = ok if area_mask is None else ok & np.asarray(area_mask, dtype=bool)
+        rows, cols = np.nonzero(area & (np.where(ok, a, 0.0) > 0))
+        lon, lat = _to_lonlat(*_centres(transform, rows, cols), crs)
+        return cls(
+            row=rows.astype(np.int64),
+            col=cols.astype(np.int64),
+            lon=lon,
+            lat=lat,
+            pop=np.asarray(a[rows, cols], dtype=np.float64),
+            shape=(int(a.shape[0]), int(a.shape[1])),
+            transform=transform,
+            crs=crs,
+            area_mask=area,
+            source=source,
+        )
+
+    @property
+    def is_grid(self) -> bool:
+        """True for raster cells on a grid, false for a point set (villages, census points)."""
+        return self.transform is not None and self.area_mask is not None
 
     @property
     def total(self) -> float:
@@ -67,76 +151,228 @@ class DemandCells:
         npt.NDArray[np.float64],
         npt.NDArray[np.float64],
     ]:
-        """Row, col and WGS-84 lon/lat of the cells where ``mask`` (default: the area) is true."""
-        from pyproj import Transformer
+        """Row, col and WGS-84 lon/lat (degrees) of cells where ``mask`` (default: area) is true.
 
+        Raises
+        ------
+        InputError
+            For a point set, which has no grid.
+        """
+        if not self.is_grid:
+            msg = (
+                f"population {self._name()} is a set of points, not a grid, so it has no cell "
+                "centres; use its .lon/.lat/.pop (or give a population raster)"
+            )
+            raise InputError(msg)
         m = self.area_mask if mask is None else mask
         rows, cols = np.nonzero(m)
-        t = self.transform
-        xs = t.c + (cols + 0.5) * t.a + (rows + 0.5) * t.b
-        ys = t.f + (cols + 0.5) * t.d + (rows + 0.5) * t.e
-        if self.crs not in ("EPSG:4326", "OGC:CRS84"):
-            xs, ys = Transformer.from_crs(self.crs, "EPSG:4326", always_xy=True).transform(xs, ys)
-        return rows, cols, np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64)
+        lon, lat = _to_lonlat(*_centres(self.transform, rows, cols), self.crs)
+        return rows.astype(np.int64), cols.astype(np.int64), lon, lat
+
+    def aggregate(self, factor: int) -> DemandCells:
+        """Sum people over ``factor`` x ``factor`` blocks of cells onto a coarser grid.
+
+        Blocks start at the window's top-left cell; the last row/column of blocks may hang over
+        the window's edge. A coarse cell is in the area when any of its cells is, its centre is
+        the coarse cell's centre, and the total population is conserved.
+
+        Parameters
+        ----------
+        factor : int
+            Cells per block side, >= 1 (e.g. 10 turns a 100 m grid into a 1 km grid).
+
+        Returns
+        -------
+        DemandCells
+            A grid of shape ``ceil(shape / factor)``; ``self`` when ``factor`` is 1.
+
+        Raises
+        ------
+        InputError
+            When ``factor`` is not a whole number >= 1, or for a point set.
+        """
+        f = _check_factor(factor)
+        t, fine_area = self.transform, self.area_mask
+        if t is None or fine_area is None:  # not is_grid
+            msg = (
+                f"cannot aggregate population {self._name()}: it is a set of points, not a grid; "
+                "aggregate only population rasters"
+            )
+            raise InputError(msg)
+        if f == 1:
+            return self
+        from affine import Affine
+
+        nr, nc = self.shape
+        cr, cc = -(-nr // f), -(-nc // f)
+        ct = Affine(t.a * f, t.b * f, t.c, t.d * f, t.e * f, t.f)
+        lin = (self.row // f) * cc + self.col // f
+        uniq, inv = np.unique(lin, return_inverse=True)
+        pop = np.bincount(inv.ravel(), weights=self.pop, minlength=len(uniq))
+        rows, cols = uniq // cc, uniq % cc
+        padded = np.zeros((cr * f, cc * f), dtype=bool)
+        padded[:nr, :nc] = fine_area
+        area = padded.reshape(cr, f, cc, f).any(axis=(1, 3))
+        lon, lat = _to_lonlat(*_centres(ct, rows, cols), self.crs)
+        return DemandCells(
+            row=rows.astype(np.int64),
+            col=cols.astype(np.int64),
+            lon=lon,
+            lat=lat,
+            pop=np.asarray(pop, dtype=np.float64),
+            shape=(int(cr), int(cc)),
+            transform=ct,
+            crs=self.crs,
+            area_mask=area,
+            source=self.source,
+        )
+
+    def _name(self) -> str:
+        return repr(Path(self.source).name) if self.source else "(unnamed)"
 
     def __len__(self) -> int:
         return len(self.pop)
 
     def __repr__(self) -> str:
+        if not self.is_grid:
+            return (
+                f"DemandCells({len(self):,} points, {self.total:,.0f} people, {self.crs}, "
+                f"from {self._name()})"
+            )
         return (
             f"DemandCells({len(self):,} populated cells, {self.total:,.0f} people, "
             f"grid {self.shape[0]}x{self.shape[1]} {self.crs})"
         )
 
 
-def read_population(source: str | Path, boundary: gpd.GeoDataFrame | None = None) -> DemandCells:
-    """Read a population GeoTIFF (people per cell) into demand cells.
+def read_population(
+    source: str | Path,
+    boundary: gpd.GeoDataFrame | None = None,
+    *,
+    pop_column: str | None = None,
+    crs_in: str | int | None = None,
+    aggregate: int = 1,
+) -> DemandCells:
+    """Read a population raster or a points file into demand cells.
 
-    Only the window covering ``boundary`` is read; cells whose centre is outside the boundary,
-    nodata cells and cells with no people are left out.
+    **Raster** (GeoTIFF, any CRS): only the window covering ``boundary`` is read; cells whose
+    centre is outside the boundary, nodata cells and cells with no people are left out. A raster
+    without a nodata value whose cells hold negative fill values (e.g. -99999) has those cells
+    treated as no data, with a warning.
+
+    **Points** (``.csv``, ``.geojson``, ``.gpkg``, ...): one demand per point (village, census
+    point), with its people in ``pop_column``. Points outside ``boundary`` are dropped, with a
+    warning giving how many and their people.
 
     Parameters
     ----------
     source : str or Path
-        GeoTIFF in any CRS (WorldPop and GHS-POP ship EPSG:4326 / Mollweide).
+        GeoTIFF of people per cell (WorldPop, GHS-POP), or a points file. A CSV needs a lon/x/经度
+        and a lat/y/纬度 column (any case).
     boundary : GeoDataFrame, optional
-        Study area; the whole raster is read when omitted.
+        Study area, in any CRS; the whole file is used when omitted.
+    pop_column : str, optional
+        Points only: column with people per point; default the first of pop, population,
+        people, 人口, count (any case).
+    crs_in : str or int, optional
+        CRS of the coordinates when the file carries none: required for CSV, e.g.
+        ``"EPSG:4326"``, ``"wgs84"`` or any pyproj string. GCJ-02/BD-09 are not supported yet.
+    aggregate : int, optional
+        Rasters only: sum people over ``aggregate`` x ``aggregate`` blocks of cells (see
+        :meth:`DemandCells.aggregate`); 1 (default) keeps the raster's cells.
 
     Returns
     -------
     DemandCells
+        A grid for a raster, a point set for a points file.
+
+    Raises
+    ------
+    InputError
+        Missing/unreadable file, no CRS, no overlap with ``boundary``, no people, missing
+        columns, bad populations or coordinates.
+
+    Warns
+    -----
+    UserWarning
+        Negative raster values taken as no data; points outside ``boundary`` dropped.
     """
+    p = Path(source)
+    if not p.is_file():
+        msg = (
+            f"population file {str(p)!r} not found; give a GeoTIFF (e.g. from WorldPop) or a "
+            "points file (CSV/GeoJSON/GeoPackage)"
+        )
+        raise InputError(msg)
+    factor = _check_factor(aggregate)
+    crs_user = _parse_crs_in(crs_in)
+    notes: list[str]
+    if p.suffix.lower() in _CSV_SUFFIXES | _VECTOR_SUFFIXES:
+        if factor != 1:
+            msg = (
+                f"aggregate={aggregate!r} applies to population rasters, but {str(p)!r} holds "
+                "points; drop aggregate"
+            )
+            raise InputError(msg)
+        cells, notes = _read_points(p, boundary, pop_column, crs_user)
+    else:
+        if pop_column is not None:
+            msg = (
+                f"pop_column={pop_column!r} applies to points files, but {str(p)!r} is read as a "
+                "raster (its band is the population); drop pop_column"
+            )
+            raise InputError(msg)
+        cells, notes = _read_raster(p, boundary, crs_user)
+    for note in notes:
+        warnings.warn(note, stacklevel=2)
+    return cells.aggregate(factor) if factor != 1 else cells
+
+
+# --- rasters -----------------------------------------------------------------------------------
+
+
+def _read_raster(
+    p: Path, boundary: gpd.GeoDataFrame | None, crs_user: str | None
+) -> tuple[DemandCells, list[str]]:
     import rasterio
-    from pyproj import Transformer
     from rasterio.errors import RasterioIOError
     from rasterio.features import geometry_mask
     from rasterio.windows import Window, from_bounds
 
-    p = Path(source)
-    if not p.is_file():
-        msg = f"population raster {str(p)!r} not found; give a GeoTIFF (e.g. from WorldPop)"
-        raise InputError(msg)
+    notes: list[str] = []
     try:
         ds = rasterio.open(p)
     except RasterioIOError:
-        msg = f"cannot read population raster {str(p)!r}; is it a GeoTIFF?"
+        msg = f"cannot read population raster {str(p)!r}; is it a GeoTIFF (or a .csv/.gpkg)?"
         raise InputError(msg) from None
     with ds:
         if ds.crs is None:
-            msg = f"population raster {str(p)!r} has no CRS; assign one (e.g. gdal_edit -a_srs)"
-            raise InputError(msg)
-        crs = ds.crs.to_string()
+            if crs_user is None:
+                msg = (
+                    f"population raster {str(p)!r} has no CRS; assign one "
+                    "(e.g. gdal_edit -a_srs EPSG:4326) or pass crs_in='EPSG:4326' (or --crs-in)"
+                )
+                raise InputError(msg)
+            crs = crs_user
+        else:
+            crs = ds.crs.to_string()
+            _check_same_crs(p, ds.crs.to_wkt(), crs_user)
         window = Window(0, 0, ds.width, ds.height)
         geom: Any = None
         if boundary is not None:
-            b = boundary.to_crs(ds.crs)
-            geom = b.geometry.union_all()
+            geom = _boundary_geometry(boundary, crs)
             minx, miny, maxx, maxy = geom.bounds
+            if not all(math.isfinite(v) for v in (minx, miny, maxx, maxy)):
+                msg = (
+                    f"the study area cannot be expressed in the CRS of population raster "
+                    f"{str(p)!r} ({crs}); check the boundary's CRS"
+                )
+                raise InputError(msg)
             win = from_bounds(minx, miny, maxx, maxy, transform=ds.transform)
-            c0 = max(0, math.floor(win.col_off + 1e-9))
-            r0 = max(0, math.floor(win.row_off + 1e-9))
-            c1 = min(ds.width, math.ceil(win.col_off + win.width - 1e-9))
-            r1 = min(ds.height, math.ceil(win.row_off + win.height - 1e-9))
+            c0 = max(0, math.floor(min(win.col_off, win.col_off + win.width) + 1e-9))
+            r0 = max(0, math.floor(min(win.row_off, win.row_off + win.height) + 1e-9))
+            c1 = min(ds.width, math.ceil(max(win.col_off, win.col_off + win.width) - 1e-9))
+            r1 = min(ds.height, math.ceil(max(win.row_off, win.row_off + win.height) - 1e-9))
             if c1 <= c0 or r1 <= r0:
                 msg = (
                     f"population raster {str(p)!r} does not overlap the study area; "
@@ -146,30 +382,357 @@ def read_population(source: str | Path, boundary: gpd.GeoDataFrame | None = None
             window = Window(c0, r0, c1 - c0, r1 - r0)
         data = ds.read(1, window=window, masked=True).astype(np.float64)
         transform = ds.window_transform(window)
-    area = ~np.ma.getmaskarray(data) & np.isfinite(data.filled(np.nan))
+        declared = ds.nodata
+    arr = data.filled(np.nan)
+    with np.errstate(invalid="ignore"):
+        neg = np.isfinite(arr) & (arr < 0)
+    n_neg = int(neg.sum())
+    if n_neg:
+        example = f"{float(arr[neg].min()):g}"
+        if declared is None:
+            notes.append(
+                f"population raster {str(p)!r} has no nodata value but {n_neg:,} "
+                f"{'cell is' if n_neg == 1 else 'cells are'} negative (e.g. {example}); treated "
+                f"as no data; set the nodata value (gdal_edit -a_nodata {example}) to silence this"
+            )
+        else:
+            notes.append(
+                f"population raster {str(p)!r} has {n_neg:,} negative cell(s) besides its nodata "
+                f"value {declared:g} (e.g. {example}); treated as no data; check the raster"
+            )
+        arr[neg] = np.nan
+    area = np.isfinite(arr)
     if geom is not None:
-        area &= geometry_mask([geom], out_shape=data.shape, transform=transform, invert=True)
-    valid = area & (data.filled(0) > 0)
-    rows, cols = np.nonzero(valid)
-    pop = np.asarray(data.filled(0)[rows, cols], dtype=np.float64)
-    xs = transform.c + (cols + 0.5) * transform.a + (rows + 0.5) * transform.b
-    ys = transform.f + (cols + 0.5) * transform.d + (rows + 0.5) * transform.e
-    if ds.crs.to_epsg() != 4326:
-        lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(xs, ys)
-    else:
-        lon, lat = xs, ys
-    if len(pop) == 0:
-        msg = f"population raster {str(p)!r} has no people inside the study area"
+        area &= geometry_mask([geom], out_shape=arr.shape, transform=transform, invert=True)
+    cells = DemandCells.from_grid(arr, transform, crs, area_mask=area, source=str(p))
+    if len(cells) == 0:
+        msg = (
+            f"population raster {str(p)!r} has no people inside the study area; check that the "
+            "raster and the boundary cover the same place"
+        )
         raise InputError(msg)
-    return DemandCells(
-        row=rows.astype(np.int64),
-        col=cols.astype(np.int64),
-        lon=np.asarray(lon, dtype=np.float64),
-        lat=np.asarray(lat, dtype=np.float64),
-        pop=pop,
-        shape=(int(data.shape[0]), int(data.shape[1])),
-        transform=transform,
-        crs=crs,
-        area_mask=area,
+    return cells, notes
+
+
+def _centres(
+    t: Any, rows: npt.NDArray[np.integer], cols: npt.NDArray[np.integer]
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Grid coordinates (CRS units) of the centres of cells (rows, cols)."""
+    r = np.asarray(rows, dtype=np.float64) + 0.5
+    c = np.asarray(cols, dtype=np.float64) + 0.5
+    return t.c + c * t.a + r * t.b, t.f + c * t.d + r * t.e
+
+
+def _to_lonlat(
+    xs: npt.ArrayLike, ys: npt.ArrayLike, crs: str
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Coordinates in ``crs`` → WGS-84 lon/lat degrees."""
+    x = np.asarray(xs, dtype=np.float64)
+    y = np.asarray(ys, dtype=np.float64)
+    if crs in _LONLAT_CRS:
+        return x, y
+    from pyproj import CRS, Transformer
+
+    c = CRS.from_user_input(crs)
+    if c.equals(CRS.from_epsg(4326), ignore_axis_order=True):
+        return x, y
+    lon, lat = Transformer.from_crs(c, "EPSG:4326", always_xy=True).transform(x, y)
+    return np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
+
+
+def _check_factor(factor: Any) -> int:
+    if isinstance(factor, bool | float) or not hasattr(factor, "__index__"):
+        msg = f"aggregate factor must be a whole number >= 1, got {factor!r}; use e.g. 10"
+        raise InputError(msg)
+    f = int(factor)
+    if f < 1:
+        msg = f"aggregate factor must be >= 1, got {f}; use 1 to keep the raster's own cells"
+        raise InputError(msg)
+    return f
+
+
+def _boundary_geometry(boundary: gpd.GeoDataFrame, crs: Any) -> Any:
+    """Dissolve the boundary's features into one geometry in ``crs``."""
+    if boundary.crs is None:
+        msg = "the study-area boundary has no CRS; set one (e.g. boundary.set_crs('EPSG:4326'))"
+        raise InputError(msg)
+    if len(boundary) == 0 or boundary.geometry.is_empty.all():
+        msg = "the study-area boundary is empty; give a boundary with at least one polygon"
+        raise InputError(msg)
+    return boundary.to_crs(crs).geometry.union_all()
+
+
+# --- CRS of inputs -----------------------------------------------------------------------------
+
+
+def _parse_crs_in(crs_in: str | int | None) -> str | None:
+    """Validate ``crs_in`` and return it as a pyproj string (None when not given)."""
+    if crs_in is None:
+        return None
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    key = str(crs_in).strip().lower().replace("-", "").replace("_", "").replace(" ", "")
+    if key in _UNSUPPORTED_CRS:
+        msg = (
+            f"crs_in={crs_in!r}: converting GCJ-02/BD-09 coordinates is not supported yet; "
+            "convert them to WGS-84 first and pass crs_in='EPSG:4326'"
+        )
+        raise InputError(msg)
+    if key in ("wgs84", "epsg4326", "4326"):
+        return "EPSG:4326"
+    try:
+        c = CRS.from_user_input(crs_in)
+    except CRSError:
+        msg = f"crs_in={crs_in!r} is not a CRS pyproj understands; give e.g. 'EPSG:4326'"
+        raise InputError(msg) from None
+    return c.to_string()
+
+
+def _check_same_crs(p: Path, file_crs: Any, crs_user: str | None) -> None:
+    """Refuse a ``crs_in`` that contradicts the CRS a file declares."""
+    if crs_user is None:
+        return
+    from pyproj import CRS
+
+    declared = CRS.from_user_input(file_crs)
+    if not declared.equals(CRS.from_user_input(crs_user), ignore_axis_order=True):
+        msg = (
+            f"{str(p)!r} declares CRS {declared.to_string()} but crs_in={crs_user!r}; drop "
+            "crs_in (the file's CRS is used) or fix the file's CRS"
+        )
+        raise InputError(msg)
+
+
+# --- points ------------------------------------------------------------------------------------
+
+
+def _read_points(
+    p: Path,
+    boundary: gpd.GeoDataFrame | None,
+    pop_column: str | None,
+    crs_user: str | None,
+) -> tuple[DemandCells, list[str]]:
+    notes: list[str] = []
+    if p.suffix.lower() in _CSV_SUFFIXES:
+        df = _read_csv(p)
+        if crs_user is None:
+            msg = (
+                f"points file {str(p)!r} has no CRS; pass crs_in='EPSG:4326' (or --crs-in) to "
+                "say which coordinates it uses"
+            )
+            raise InputError(msg)
+        xcol = _find_column(df.columns, _LON_NAMES)
+        ycol = _find_column(df.columns, _LAT_NAMES)
+        if xcol is None or ycol is None:
+            msg = (
+                f"points file {str(p)!r} needs longitude and latitude columns "
+                f"(e.g. lon/lng/x/经度 and lat/y/纬度); it has {_columns(df.columns)}"
+            )
+            raise InputError(msg)
+        x, y = _numeric(df[xcol]), _numeric(df[ycol])
+        src_crs = crs_user
+    else:
+        gdf = _read_vector_points(p)
+        if gdf.crs is None:
+            if crs_user is None:
+                msg = (
+                    f"points file {str(p)!r} has no CRS; pass crs_in='EPSG:4326' (or --crs-in) "
+                    "to say which coordinates it uses"
+                )
+                raise InputError(msg)
+            src_crs = crs_user
+        else:
+            _check_same_crs(p, gdf.crs, crs_user)
+            src_crs = gdf.crs.to_string()
+        geoms = gdf.geometry
+        x = geoms.x.to_numpy(dtype=np.float64)
+        y = geoms.y.to_numpy(dtype=np.float64)
+        df = gdf.drop(columns=gdf.geometry.name)
+    bad_xy = ~(np.isfinite(x) & np.isfinite(y))
+    if bad_xy.any():
+        msg = (
+            f"{int(bad_xy.sum()):,} of {len(df):,} points in {str(p)!r} have missing or "
+            f"non-numeric coordinates (first at data row {_first_row(bad_xy)}); fix or remove them"
+        )
+        raise InputError(msg)
+
+    pcol = _pop_column(df, pop_column, p)
+    pop = _numeric(df[pcol])
+    n_nan = int(np.isnan(pop).sum())
+    with np.errstate(invalid="ignore"):
+        n_neg = int((pop < 0).sum())
+    if n_nan or n_neg:
+        what = ", ".join(
+            s
+            for s in (
+                f"{n_neg:,} negative" if n_neg else "",
+                f"{n_nan:,} missing or non-numeric" if n_nan else "",
+            )
+            if s
+        )
+        bad = np.isnan(pop) | (np.nan_to_num(pop) < 0)
+        msg = (
+            f"population column {pcol!r} of {str(p)!r} has {what} values out of {len(pop):,} rows "
+            f"(first at data row {_first_row(bad)}); fix or remove those rows"
+        )
+        raise InputError(msg)
+
+    lon, lat = _to_lonlat(x, y, src_crs)
+    with np.errstate(invalid="ignore"):
+        off = ~(np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90))
+    if off.any():
+        msg = (
+            f"{int(off.sum()):,} points in {str(p)!r} fall outside lon -180..180 / lat -90..90 "
+            f"once read as {src_crs} (first at data row {_first_row(off)}); check crs_in and "
+            "that longitude and latitude are not swapped"
+        )
+        raise InputError(msg)
+
+    if boundary is not None:
+        inside = _inside(boundary, lon, lat)
+        n_out = int((~inside).sum())
+        if n_out == len(inside):
+            msg = (
+                f"none of the {len(inside):,} points in {str(p)!r} lies inside the study area; "
+                "check crs_in, the boundary and that longitude and latitude are not swapped"
+            )
+            raise InputError(msg)
+        if n_out:
+            notes.append(
+                f"{n_out:,} of {len(inside):,} points in {str(p)!r} lie outside the study area "
+                f"and were dropped ({float(pop[~inside].sum()):,.0f} people)"
+            )
+            lon, lat, pop = lon[inside], lat[inside], pop[inside]
+    n = len(pop)
+    cells = DemandCells(
+        row=np.full(n, -1, dtype=np.int64),
+        col=np.full(n, -1, dtype=np.int64),
+        lon=np.ascontiguousarray(lon, dtype=np.float64),
+        lat=np.ascontiguousarray(lat, dtype=np.float64),
+        pop=np.ascontiguousarray(pop, dtype=np.float64),
+        shape=(0, 0),
+        transform=None,
+        crs="EPSG:4326",
+        area_mask=None,
         source=str(p),
     )
+    return cells, notes
+
+
+def _read_csv(p: Path) -> pd.DataFrame:
+    """CSV as text columns: UTF-8 (with or without BOM), else GB18030 (Excel in China)."""
+    import pandas as pd
+
+    sep = "\t" if p.suffix.lower() == ".tsv" else ","
+    df = None
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            df = pd.read_csv(p, sep=sep, encoding=enc)
+            if df.shape[1] == 1 and any(ch in str(df.columns[0]) for ch in "\t;|"):
+                df = pd.read_csv(p, sep=None, engine="python", encoding=enc)
+            break
+        except UnicodeDecodeError:
+            continue
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+            msg = f"cannot read points file {str(p)!r} as CSV ({type(exc).__name__}); check it"
+            raise InputError(msg) from None
+    if df is None:
+        msg = f"cannot decode points file {str(p)!r}; save it as UTF-8 (or GBK) CSV"
+        raise InputError(msg)
+    if df.empty:
+        msg = f"points file {str(p)!r} has no rows; give one row per village or census point"
+        raise InputError(msg)
+    return df
+
+
+def _read_vector_points(p: Path) -> gpd.GeoDataFrame:
+    import geopandas as gpd
+
+    try:
+        gdf = gpd.read_file(p)
+    except Exception as exc:  # pyogrio raises several types for unreadable files
+        msg = (
+            f"cannot read points file {str(p)!r} ({type(exc).__name__}); is it GeoJSON/GeoPackage?"
+        )
+        raise InputError(msg) from None
+    if gdf.empty:
+        msg = f"points file {str(p)!r} has no features; give one point per village or census point"
+        raise InputError(msg)
+    missing = gdf.geometry.isna() | gdf.geometry.is_empty
+    if missing.any():
+        msg = f"{int(missing.sum()):,} features in {str(p)!r} have no geometry; fix or remove them"
+        raise InputError(msg)
+    kinds = set(gdf.geom_type)
+    if kinds != {"Point"}:
+        msg = (
+            f"points file {str(p)!r} must contain points, found {sorted(kinds)}; convert areas "
+            "to points first (e.g. their centroids) or give a population raster"
+        )
+        raise InputError(msg)
+    return gdf
+
+
+def _columns(columns: Any) -> str:
+    return "[" + ", ".join(str(c) for c in columns) + "]"
+
+
+def _find_column(columns: Any, names: tuple[str, ...]) -> Any:
+    """First column (original label) whose stripped, case-folded name is in ``names``."""
+    by_key: dict[str, Any] = {}
+    for c in columns:
+        by_key.setdefault(str(c).strip().casefold(), c)
+    for name in names:
+        if name in by_key:
+            return by_key[name]
+    return None
+
+
+def _pop_column(df: pd.DataFrame, pop_column: str | None, p: Path) -> Any:
+    if pop_column is not None:
+        if pop_column in df.columns:
+            return pop_column
+        found = _find_column(df.columns, (pop_column.strip().casefold(),))
+        if found is None:
+            msg = (
+                f"points file {str(p)!r} has no column {pop_column!r}; it has "
+                f"{_columns(df.columns)}; pass one of those as pop_column"
+            )
+            raise InputError(msg)
+        return found
+    found = _find_column(df.columns, _POP_NAMES)
+    if found is None:
+        msg = (
+            f"points file {str(p)!r} has no population column (looked for "
+            f"{', '.join(_POP_NAMES)}); it has {_columns(df.columns)}; pass pop_column='...'"
+        )
+        raise InputError(msg)
+    return found
+
+
+def _numeric(s: pd.Series) -> npt.NDArray[np.float64]:
+    """Column → float64, NaN where not a number; tolerates thousands separators and blanks."""
+    import pandas as pd
+
+    if not pd.api.types.is_numeric_dtype(s):
+        s = s.astype("string").str.replace(r"[,\s，]", "", regex=True)
+    out = pd.to_numeric(s, errors="coerce")
+    return np.asarray(pd.Series(out, dtype="Float64").to_numpy(np.float64, na_value=np.nan))
+
+
+def _first_row(bad: npt.NDArray[np.bool_]) -> int:
+    """1-based data row of the first true entry."""
+    return int(np.flatnonzero(bad)[0]) + 1
+
+
+def _inside(
+    boundary: gpd.GeoDataFrame, lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]
+) -> npt.NDArray[np.bool_]:
+    """Points (WGS-84) covered by the boundary, tested in the boundary's own CRS."""
+    import geopandas as gpd
+    import shapely
+
+    geom = _boundary_geometry(boundary, boundary.crs)
+    pts = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs="EPSG:4326").to_crs(boundary.crs)
+    shapely.prepare(geom)
+    return np.asarray(shapely.covers(geom, pts.to_numpy()), dtype=bool)

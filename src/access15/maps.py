@@ -147,14 +147,22 @@ def make_map(
 
     lv = cov.config.level(level) if level else cov.levels[0]
     pop = cov.population
-    t = pop.transform
-    h, w = pop.shape
-    west, north = t.c, t.f
-    east, south = t.c + w * t.a, t.f + h * t.e
-    if pop.crs not in ("EPSG:4326", "OGC:CRS84"):
-        from rasterio.warp import transform_bounds
+    grid = pop.transform is not None and lv.name in cov.surface
+    if grid:
+        t = pop.transform
+        h, w = pop.shape
+        west, north = t.c, t.f
+        east, south = t.c + w * t.a, t.f + h * t.e
+        if pop.crs not in ("EPSG:4326", "OGC:CRS84"):
+            from rasterio.warp import transform_bounds
 
-        west, south, east, north = transform_bounds(pop.crs, "EPSG:4326", west, south, east, north)
+            west, south, east, north = transform_bounds(
+                pop.crs, "EPSG:4326", west, south, east, north
+            )
+    else:  # point demand (villages): frame the points and facilities
+        lons = np.concatenate([cov.cells["lon"].to_numpy(), cov.facilities.geometry.x.to_numpy()])
+        lats = np.concatenate([cov.cells["lat"].to_numpy(), cov.facilities.geometry.y.to_numpy()])
+        west, east, south, north = lons.min(), lons.max(), lats.min(), lats.max()
     m = folium.Map(
         location=[(south + north) / 2, (west + east) / 2],
         zoom_start=10,
@@ -175,16 +183,17 @@ def make_map(
             msg = f"unknown basemap {basemap!r}; use one of {sorted(_BASEMAPS)} or None"
             raise InputError(msg)
         folium.TileLayer(_BASEMAPS[basemap][0], name=f"Basemap: {basemap}").add_to(m)
-    grid = cov.surface[lv.name]
-    if pop.crs in ("EPSG:4326", "OGC:CRS84"):
-        grid = _mercator_rows(grid, south, north)
-    folium.raster_layers.ImageOverlay(
-        image=surface_rgba(grid),
-        bounds=[[south, west], [north, east]],
-        mercator_project=False,
-        name=f"Travel time ({lv.name}, minutes)",
-        pixelated=True,
-    ).add_to(m)
+    if grid:
+        surface = cov.surface[lv.name]
+        if pop.crs in ("EPSG:4326", "OGC:CRS84"):
+            surface = _mercator_rows(surface, south, north)
+        folium.raster_layers.ImageOverlay(
+            image=surface_rgba(surface),
+            bounds=[[south, west], [north, east]],
+            mercator_project=False,
+            name=f"Travel time ({lv.name}, minutes)",
+            pixelated=True,
+        ).add_to(m)
     m.get_root().html.add_child(folium.Element(_legend_html(lv.min_tier)))
     if zones is not None:
         tooltip_fields = [c for c in ("name", "name_en", "zone_id") if c in zones.columns]

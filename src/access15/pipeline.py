@@ -125,7 +125,7 @@ def run_county(
     timings["population"] = time.perf_counter() - t0
 
     t0 = step("computing travel times and coverage")
-    cov = coverage(net, fac, pop, zones=z, config=cfg)
+    cov = coverage(net, fac, pop, zones=z, boundary=b, config=cfg)
     timings["coverage"] = time.perf_counter() - t0
 
     t0 = step("ranking township centres to upgrade")

@@ -111,6 +111,16 @@ def _write_travel_time(path: Path, cov: CoverageResult) -> None:
         dst.update_tags(units="minutes", nodata_means="outside area, off-network or unreachable")
 
 
+def _write_cells(path: Path, cov: CoverageResult) -> None:
+    """Cell-level table as GeoParquet (WGS-84 points): every populated cell and its times."""
+    import geopandas as gpd
+
+    cells = cov.cells.drop(columns=["node"])
+    gpd.GeoDataFrame(
+        cells, geometry=gpd.points_from_xy(cells["lon"], cells["lat"]), crs="EPSG:4326"
+    ).to_parquet(path, index=False)
+
+
 def write_outputs(
     out_dir: str | Path,
     *,
@@ -123,8 +133,9 @@ def write_outputs(
     """Write the county outputs into ``out_dir`` atomically.
 
     Files: ``summary.json``, ``coverage_by_zone.csv``, ``travel_time.tif``,
-    ``facilities.geojson``, ``recommendations.csv``/``.geojson`` (with ``rec``), ``map.html``
-    (with ``fmap``) and ``manifest.json``.
+    ``facilities.geojson``, ``cells.parquet`` (GeoParquet), ``gaps.geojson`` and
+    ``isochrones.geojson`` (when there are any), ``recommendations.csv``/``.geojson`` (with
+    ``rec``), ``map.html`` (with ``fmap``) and ``manifest.json``.
 
     Returns
     -------
@@ -157,9 +168,19 @@ def write_outputs(
             summary.update(extra_summary)
         _write_json(tmp / "summary.json", summary)
         cov.by_zone.to_csv(tmp / "coverage_by_zone.csv", index=False, float_format="%.4f")
-        _write_travel_time(tmp / "travel_time.tif", cov)
+        if cov.surface:
+            _write_travel_time(tmp / "travel_time.tif", cov)
         fac = cov.facilities.drop(columns=["node", "leg_s"], errors="ignore")
         fac.to_file(tmp / "facilities.geojson", driver="GeoJSON")
+        _write_cells(tmp / "cells.parquet", cov)
+        if cov.gaps is not None and len(cov.gaps):
+            cov.gaps.to_file(tmp / "gaps.geojson", driver="GeoJSON")
+        if cov.surface:
+            from .isochrones import isochrones
+
+            iso = isochrones(cov)
+            if len(iso):
+                iso.to_file(tmp / "isochrones.geojson", driver="GeoJSON")
         if rec is not None:
             rec.ranking.to_csv(tmp / "recommendations.csv", index=False, float_format="%.6f")
             gpd.GeoDataFrame(
