@@ -112,7 +112,409 @@ def demo(
             on_step=lambda label: progress.update(task, description=label),
             extra_summary={"title": title, "synthetic": True},
         )
-    _print_summary(run, out, synthetic=True)
+    if not _State.quiet:
+        _print_summary(run, out, synthetic=True)
+
+
+# ----------------------------------------------------------------- shared options
+OsmOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--osm",
+        help="OSM roads + health facilities: .osm.pbf, .osm, .osm.bz2 or osmnx .graphml.",
+        show_default=False,
+    ),
+]
+PlaceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--place",
+        help="Download roads for a place name instead of --osm (needs internet once; cached).",
+        show_default=False,
+    ),
+]
+PopOpt = Annotated[
+    Path,
+    typer.Option(
+        "--population",
+        help="Population GeoTIFF (e.g. WorldPop), or points CSV/GeoJSON with a population column.",
+        show_default=False,
+    ),
+]
+BoundaryOpt = Annotated[
+    Path,
+    typer.Option(
+        "--boundary", help="County boundary polygon (GeoJSON/GeoPackage).", show_default=False
+    ),
+]
+ZonesOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--zones", help="Township polygons with zone_id and name columns.", show_default=False
+    ),
+]
+FacOpt = Annotated[
+    str,
+    typer.Option(
+        "--facilities",
+        help="Facility list (CSV with lon/lat/name/tier, or GeoJSON), or 'osm' for the OSM ones.",
+    ),
+]
+CrsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--crs-in",
+        help="Coordinates of your files: gcj02 (AMap, Tencent), bd09 (Baidu), wgs84 or EPSG:n.",
+        show_default=False,
+    ),
+]
+ModeOpt = Annotated[str, typer.Option("--mode", help="Travel mode: drive, ebike or walk.")]
+MinutesOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--minutes",
+        help="Threshold of the headline service level (default 15 min).",
+        show_default=False,
+    ),
+]
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config", help="TOML configuration (see `access15 config`).", show_default=False
+    ),
+]
+OutOpt = Annotated[
+    Path, typer.Option("--out", "-o", help="Output folder (created; files replaced atomically).")
+]
+BasemapOpt = Annotated[
+    str,
+    typer.Option("--basemap", help="Map background: osm, positron or none."),
+]
+CacheOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--cache-dir",
+        help="Cache of downloads and networks (default $ACCESS15_CACHE or ~/.cache/access15).",
+        show_default=False,
+    ),
+]
+
+_CRS_WORDS = ("gcj02", "bd09", "wgs84")
+
+
+def _check_common(osm: str | None, place: str | None, crs_in: str | None) -> str:
+    if (osm is None) == (place is None):
+        msg = "give exactly one of --osm FILE or --place NAME"
+        raise InputError(msg)
+    if crs_in is not None and crs_in.lower() not in _CRS_WORDS:
+        from pyproj import CRS
+        from pyproj.exceptions import CRSError
+
+        try:
+            CRS.from_user_input(crs_in)
+        except CRSError:
+            msg = f"--crs-in {crs_in!r} is not a CRS; use gcj02, bd09, wgs84 or EPSG:<code>"
+            raise InputError(msg) from None
+    return str(osm if osm is not None else place)
+
+
+def _config(config: Path | None, minutes: float | None, k: int | None = None):
+    from dataclasses import replace
+
+    from .config import load_config
+
+    cfg = load_config(config, k=k)
+    if minutes is not None:
+        if not minutes > 0:
+            msg = f"--minutes must be > 0, got {minutes:g}"
+            raise InputError(msg)
+        head = replace(
+            cfg.levels[0], minutes=minutes, label=f"{cfg.levels[0].name} within {minutes:g} min"
+        )
+        cfg = replace(cfg, levels=(head, *cfg.levels[1:]))
+    return cfg
+
+
+def _run(
+    *,
+    osm: str | None,
+    place: str | None,
+    population: Path,
+    boundary: Path,
+    zones: Path | None,
+    facilities: str,
+    crs_in: str | None,
+    mode: str,
+    minutes: float | None,
+    config: Path | None,
+    out: Path,
+    basemap: str,
+    cache_dir: Path | None,
+    k: int | None = None,
+    recommend: bool = False,
+    only: set[str] | None = None,
+) -> None:
+    from .pipeline import run_county
+
+    source = _check_common(osm, place, crs_in)
+    cfg = _config(config, minutes, k)
+    if basemap not in ("osm", "positron", "none"):
+        msg = f"--basemap {basemap!r} is not one of osm, positron, none"
+        raise InputError(msg)
+    with _progress() as progress:
+        task = progress.add_task("starting", total=None)
+        run = run_county(
+            osm=source,
+            population=population,
+            boundary=boundary,
+            zones=zones,
+            facilities=facilities,
+            crs_in=crs_in,
+            config=cfg,
+            mode=mode,
+            k=k,
+            recommend=recommend,
+            title=f"{Path(boundary).stem} — {cfg.levels[0].minutes:g}-minute access",
+            basemap=None if basemap == "none" else basemap,
+            out_dir=out,
+            only=only,
+            cache_dir=cache_dir,
+            on_step=lambda label: progress.update(task, description=label),
+        )
+    if not _State.quiet:
+        _print_summary(run, out)
+
+
+@app.command()
+def coverage(
+    population: PopOpt,
+    boundary: BoundaryOpt,
+    out: OutOpt = Path("out/coverage"),
+    osm: OsmOpt = None,
+    place: PlaceOpt = None,
+    zones: ZonesOpt = None,
+    facilities: FacOpt = "osm",
+    crs_in: CrsOpt = None,
+    mode: ModeOpt = "drive",
+    minutes: MinutesOpt = None,
+    config: ConfigOpt = None,
+    basemap: BasemapOpt = "osm",
+    cache_dir: CacheOpt = None,
+) -> None:
+    """Who is within 15 minutes of a facility: tables, travel-time surface, gaps, map.
+
+    Writes summary.json, coverage_by_zone.csv, travel_time.tif, facilities.geojson,
+    cells.parquet, gaps.geojson, isochrones.geojson, map.html and manifest.json into --out.
+
+    Example (a facility list geocoded with AMap, i.e. GCJ-02):
+
+        access15 coverage --osm county.osm.pbf --population worldpop.tif
+        --boundary county.geojson --zones townships.geojson
+        --facilities facilities.csv --crs-in gcj02 --out out/county
+    """
+    _run(
+        osm=osm,
+        place=place,
+        population=population,
+        boundary=boundary,
+        zones=zones,
+        facilities=facilities,
+        crs_in=crs_in,
+        mode=mode,
+        minutes=minutes,
+        config=config,
+        out=out,
+        basemap=basemap,
+        cache_dir=cache_dir,
+    )
+
+
+@app.command()
+def recommend(
+    population: PopOpt,
+    boundary: BoundaryOpt,
+    out: OutOpt = Path("out/recommend"),
+    k: Annotated[int, typer.Option("--k", "-k", min=1, help="Township centres to upgrade.")] = 3,
+    osm: OsmOpt = None,
+    place: PlaceOpt = None,
+    zones: ZonesOpt = None,
+    facilities: FacOpt = "osm",
+    crs_in: CrsOpt = None,
+    mode: ModeOpt = "drive",
+    minutes: MinutesOpt = None,
+    config: ConfigOpt = None,
+    basemap: BasemapOpt = "osm",
+    cache_dir: CacheOpt = None,
+) -> None:
+    """Rank K township health centres to upgrade into sub-centres (plus all coverage outputs).
+
+    The ranking maximises the population within 30 minutes of a sub-centre or the county
+    hospital (configurable); each site's added population is its marginal gain, so the list
+    can be cut at any K. Adds recommendations.csv/.geojson to the coverage outputs.
+
+    Example:
+
+        access15 recommend --osm county.osm.pbf --population worldpop.tif
+        --boundary county.geojson --zones townships.geojson --k 5 --out out/county
+    """
+    _run(
+        osm=osm,
+        place=place,
+        population=population,
+        boundary=boundary,
+        zones=zones,
+        facilities=facilities,
+        crs_in=crs_in,
+        mode=mode,
+        minutes=minutes,
+        config=config,
+        out=out,
+        basemap=basemap,
+        cache_dir=cache_dir,
+        k=k,
+        recommend=True,
+    )
+
+
+@app.command()
+def isochrones(
+    population: PopOpt,
+    boundary: BoundaryOpt,
+    out: OutOpt = Path("out/isochrones"),
+    osm: OsmOpt = None,
+    place: PlaceOpt = None,
+    facilities: FacOpt = "osm",
+    crs_in: CrsOpt = None,
+    mode: ModeOpt = "drive",
+    config: ConfigOpt = None,
+    cache_dir: CacheOpt = None,
+) -> None:
+    """Travel-time bands (5/10/15/30 min) as polygons, cut from the travel-time surface.
+
+    Writes isochrones.geojson, travel_time.tif, summary.json and manifest.json. The polygons
+    are exact unions of raster cells, so the people inside each band equal the band table.
+
+    Example:
+
+        access15 isochrones --osm county.osm.pbf --population worldpop.tif
+        --boundary county.geojson --out out/iso
+    """
+    _run(
+        osm=osm,
+        place=place,
+        population=population,
+        boundary=boundary,
+        zones=None,
+        facilities=facilities,
+        crs_in=crs_in,
+        mode=mode,
+        minutes=None,
+        config=config,
+        out=out,
+        basemap="none",
+        cache_dir=cache_dir,
+        only={"isochrones.geojson", "travel_time.tif"},
+    )
+
+
+@app.command(name="map")
+def map_(
+    population: PopOpt,
+    boundary: BoundaryOpt,
+    out: OutOpt = Path("out/map"),
+    osm: OsmOpt = None,
+    place: PlaceOpt = None,
+    zones: ZonesOpt = None,
+    facilities: FacOpt = "osm",
+    crs_in: CrsOpt = None,
+    mode: ModeOpt = "drive",
+    k: Annotated[int, typer.Option("--k", "-k", min=1, help="Upgrades shown on the map.")] = 3,
+    config: ConfigOpt = None,
+    basemap: BasemapOpt = "osm",
+    cache_dir: CacheOpt = None,
+) -> None:
+    """Draw the interactive map alone (map.html): travel times, facilities, upgrades.
+
+    Example:
+
+        access15 map --osm county.osm.pbf --population worldpop.tif
+        --boundary county.geojson --basemap positron --out out/map
+    """
+    _run(
+        osm=osm,
+        place=place,
+        population=population,
+        boundary=boundary,
+        zones=zones,
+        facilities=facilities,
+        crs_in=crs_in,
+        mode=mode,
+        minutes=None,
+        config=config,
+        out=out,
+        basemap=basemap,
+        cache_dir=cache_dir,
+        k=k,
+        recommend=True,
+        only={"map.html"},
+    )
+
+
+@app.command()
+def fetch(
+    place: Annotated[
+        str | None, typer.Option("--place", help="Place name to geocode.", show_default=False)
+    ] = None,
+    boundary: Annotated[
+        Path | None,
+        typer.Option(
+            "--boundary", help="Boundary polygon file instead of a place name.", show_default=False
+        ),
+    ] = None,
+    crs_in: CrsOpt = None,
+    cache_dir: CacheOpt = None,
+) -> None:
+    """Download and cache OSM roads and health facilities for a place or boundary.
+
+    Later runs with the same --place (or boundary) work offline from the cache.
+
+    Example:
+
+        access15 fetch --place "Yuba County, California"
+    """
+    from .areas import read_boundary
+    from .osm import download_osm
+
+    if (place is None) == (boundary is None):
+        msg = "give exactly one of --place NAME or --boundary FILE"
+        raise InputError(msg)
+    query = (
+        place
+        if place is not None
+        else read_boundary(boundary, **({"crs_in": crs_in} if crs_in else {}))
+    )
+    with _progress() as progress:
+        progress.add_task("downloading OSM roads and facilities", total=None)
+        data = download_osm(query, cache_dir=cache_dir)
+    out_console.print(
+        f"{len(data.ways):,} highway ways, {len(data.refs):,} way nodes and "
+        f"{len(data.facilities):,} health facilities cached; use --place with the same "
+        "name (or the same boundary) to run offline"
+    )
+
+
+@app.command()
+def config() -> None:
+    """Print the default configuration as editable TOML.
+
+    Example:
+
+        access15 config > my.toml    # edit speeds, thresholds, tiers; then --config my.toml
+    """
+    from .config import config_to_toml
+
+    out_console.file.write(config_to_toml())
+    out_console.file.flush()
 
 
 def _print_summary(run: CountyRun, out: Path, *, synthetic: bool = False) -> None:

@@ -23,7 +23,7 @@ from typing import Any
 
 from .errors import InputError
 
-__all__ = ["MODES", "Config", "ServiceLevel", "load_config"]
+__all__ = ["MODES", "Config", "ServiceLevel", "config_to_toml", "load_config"]
 
 MODES = ("drive", "ebike", "walk")
 
@@ -314,3 +314,80 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> Config:
     if "bands_minutes" in data:
         kwargs["bands_minutes"] = tuple(float(x) for x in data["bands_minutes"])
     return Config(**kwargs)
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int | float):
+        return repr(float(v)) if isinstance(v, float) else str(v)
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, list | tuple):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    msg = f"cannot write {type(v).__name__} to TOML"
+    raise TypeError(msg)
+
+
+def config_to_toml(config: Config | None = None) -> str:
+    """Render a configuration as commented, editable TOML that :func:`load_config` reads back.
+
+    Examples
+    --------
+    >>> text = config_to_toml()
+    >>> load_config_text(text) == Config()
+    True
+    """
+    cfg = config or Config()
+    d = cfg.to_dict()
+    out = [
+        "# access15 configuration: edit, then pass with --config FILE.",
+        "# Units: speeds km/h, distances metres, times minutes. Missing keys keep the defaults.",
+        "",
+        "# points farther than this from a routable road are off-network (metres)",
+        f"max_snap_m = {_toml_value(d['max_snap_m'])}",
+        "# township centres to upgrade, and the service level the ranking maximises",
+        f"k = {d['k']}",
+        f"upgrade_level = {_toml_value(d['upgrade_level'])}",
+        "# upper edges of the reported travel-time bands (minutes)",
+        f"bands_minutes = {_toml_value(d['bands_minutes'])}",
+        "# referral targets (minutes): township centre -> county hospital, clinic -> centre",
+        f"referral_hospital_minutes = {_toml_value(d['referral_hospital_minutes'])}",
+        f"referral_township_minutes = {_toml_value(d['referral_township_minutes'])}",
+        "# OSM tag rules giving a facility tier when there is no access15:tier tag:",
+        "# [key, value, tier]; tiers 1 village clinic, 2 township centre, 3 sub-centre,",
+        "# 4 county hospital",
+        "tier_rules = [",
+        *[f"  {_toml_value(r)}," for r in d["tier_rules"]],
+        "]",
+        "",
+        "# off-network first/last mile speed per mode (km/h)",
+        "[access_kmh]",
+        *[f"{m} = {_toml_value(v)}" for m, v in d["access_kmh"].items()],
+        "",
+    ]
+    for mode, table in d["speeds_kmh"].items():
+        out.append(
+            f"# {mode}: km/h per OSM highway class (listed classes override the defaults; "
+            "classes absent from the defaults are not usable)"
+        )
+        out.append(f"[speeds_kmh.{mode}]")
+        out += [f"{cls} = {_toml_value(v)}" for cls, v in table.items()]
+        out.append("")
+    out.append("# service levels: population within `minutes` of a facility of tier >= min_tier;")
+    out.append("# the first is the headline figure")
+    for lv in d["levels"]:
+        out.append("[[levels]]")
+        out += [f"{k} = {_toml_value(v)}" for k, v in lv.items()]
+        out.append("")
+    return "\n".join(out)
+
+
+def load_config_text(text: str, **overrides: Any) -> Config:
+    """Like :func:`load_config`, from TOML text."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        p = Path(tmp) / "config.toml"
+        p.write_text(text, encoding="utf-8")
+        return load_config(p, **overrides)

@@ -19,7 +19,6 @@ from .demand import DemandCells, read_population
 from .facilities import facilities_from_osm
 from .maps import make_map
 from .network import RoadNetwork, build_network
-from .osm import read_osm
 from .report import file_sha256, write_outputs
 from .siting import Recommendation, recommend_upgrades
 
@@ -57,12 +56,17 @@ def run_county(
     population: str | Path,
     boundary: str | Path,
     zones: str | Path | None = None,
+    facilities: str | Path | None = None,
+    crs_in: str | None = None,
     config: Config | None = None,
     mode: str = "drive",
     k: int | None = None,
+    recommend: bool = True,
     title: str = "",
     basemap: str | None = "osm",
     out_dir: str | Path | None = None,
+    only: set[str] | None = None,
+    cache_dir: str | Path | None = None,
     on_step: StepCallback | None = None,
     extra_summary: dict[str, Any] | None = None,
 ) -> CountyRun:
@@ -71,23 +75,36 @@ def run_county(
     Parameters
     ----------
     osm : str or Path
-        OSM extract (.osm.pbf/.osm/.osm.bz2) with roads and health facilities.
+        OSM extract (.osm.pbf/.osm/.osm.bz2/.graphml) with roads (and health facilities), or a
+        place name to download (cached).
     population : str or Path
-        Population GeoTIFF.
+        Population GeoTIFF, or points (CSV/GeoJSON/GeoPackage with a population column).
     boundary : str or Path
         County boundary polygon file.
     zones : str or Path, optional
         Township polygons (``zone_id``, ``name``).
+    facilities : str or Path, optional
+        Facility list (CSV/GeoJSON/GeoPackage with a tier); default: the OSM health facilities.
+    crs_in : str, optional
+        Coordinates of the user files (boundary, zones, facilities, population points):
+        ``gcj02``, ``bd09``, ``wgs84`` or ``EPSG:n``. Needed for CSV files and for GCJ-02 data
+        that declares EPSG:4326.
     config : Config, optional
     mode : {"drive", "ebike", "walk"}
     k : int, optional
         Number of upgrades to rank (default ``config.k``).
+    recommend : bool
+        Rank township centres to upgrade.
     title : str
         Map title.
     basemap : str or None
         Map background (``None`` for synthetic data).
     out_dir : str or Path, optional
         When given, the outputs are written there atomically.
+    only : set of str, optional
+        Output file names to write (default: all).
+    cache_dir : str or Path, optional
+        Cache of compiled networks and downloads.
     on_step : callable, optional
         Called with a short label before each step (for progress display).
     extra_summary : dict, optional
@@ -97,9 +114,13 @@ def run_county(
     -------
     CountyRun
     """
+    from .errors import InputError
+    from .osm import load_osm
+
     cfg = config or Config()
     timings: dict[str, float] = {}
     started = datetime.now(UTC)
+    user_crs = {"crs_in": crs_in} if crs_in else {}
 
     def step(label: str) -> float:
         if on_step is not None:
@@ -107,52 +128,93 @@ def run_county(
         return time.perf_counter()
 
     t0 = step("reading study area")
-    b = read_boundary(boundary)
-    z = read_zones(zones) if zones is not None else None
+    b = read_boundary(boundary, **user_crs)
+    z = read_zones(zones, **user_crs) if zones is not None else None
     timings["areas"] = time.perf_counter() - t0
 
     t0 = step("reading OSM roads and facilities")
-    data = read_osm(osm)
+    data = load_osm(osm, cache_dir=cache_dir)
     timings["read_osm"] = time.perf_counter() - t0
 
     t0 = step(f"building the {mode} network")
     net = build_network(data, mode=mode, config=cfg)
-    fac = facilities_from_osm(data, config=cfg)
+    if facilities is None or str(facilities) == "osm":
+        fac = facilities_from_osm(data, config=cfg)
+    else:
+        from .facilities import read_facilities
+
+        fac = read_facilities(facilities, **user_crs)
     timings["network"] = time.perf_counter() - t0
 
     t0 = step("reading population")
-    pop = read_population(population, boundary=b)
+    pop_kw: dict[str, Any] = {}
+    if crs_in and Path(population).suffix.lower() in (
+        ".csv",
+        ".tsv",
+        ".txt",
+        ".geojson",
+        ".json",
+        ".gpkg",
+    ):
+        pop_kw["crs_in"] = crs_in
+    pop = read_population(population, boundary=b, **pop_kw)
     timings["population"] = time.perf_counter() - t0
 
     t0 = step("computing travel times and coverage")
     cov = coverage(net, fac, pop, zones=z, boundary=b, config=cfg)
     timings["coverage"] = time.perf_counter() - t0
+    used = cov.facilities
+    if not used["on_network"].any():
+        msg = (
+            f"none of the {len(used)} facilities is within {cfg.max_snap_m:g} m of a road of "
+            "the network; check their coordinates (swapped lat/lon? GCJ-02 without --crs-in?)"
+        )
+        raise InputError(msg)
+    if not used["inside_area"].any():
+        msg = (
+            f"all {len(used)} facilities lie outside the study area; is the facility list for "
+            "this county, and are its coordinates in the CRS given by --crs-in?"
+        )
+        raise InputError(msg)
 
-    t0 = step("ranking township centres to upgrade")
-    rec = recommend_upgrades(net, cov, k=k)
-    timings["siting"] = time.perf_counter() - t0
+    rec = None
+    if recommend:
+        t0 = step("ranking township centres to upgrade")
+        rec = recommend_upgrades(net, cov, k=k)
+        timings["siting"] = time.perf_counter() - t0
 
-    t0 = step("drawing the map")
-    fmap = make_map(cov, rec, boundary=b, zones=z, basemap=basemap, title=title)
-    timings["map"] = time.perf_counter() - t0
+    fmap = None
+    if only is None or "map.html" in only:
+        t0 = step("drawing the map")
+        fmap = make_map(cov, rec, boundary=b, zones=z, basemap=basemap, title=title)
+        timings["map"] = time.perf_counter() - t0
 
     outputs: dict[str, Path] = {}
     if out_dir is not None:
         t0 = step("writing outputs")
-        inputs = {"osm": osm, "population": population, "boundary": boundary, "zones": zones}
+        inputs = {
+            "osm": osm,
+            "population": population,
+            "boundary": boundary,
+            "zones": zones,
+            "facilities": facilities if facilities not in (None, "osm") else None,
+        }
         manifest = {
             "tool": "access15",
             "started_utc": started.isoformat(timespec="seconds"),
             "mode": mode,
-            "inputs": {
-                k_: {"path": str(v), "sha256": file_sha256(v)}
-                for k_, v in inputs.items()
-                if v is not None
-            },
+            "crs_in": crs_in,
+            "inputs": {k_: _input_record(v) for k_, v in inputs.items() if v is not None},
             "timings_s": timings,
         }
         outputs = write_outputs(
-            out_dir, cov=cov, rec=rec, fmap=fmap, manifest=manifest, extra_summary=extra_summary
+            out_dir,
+            cov=cov,
+            rec=rec,
+            fmap=fmap,
+            manifest=manifest,
+            extra_summary=extra_summary,
+            only=only,
         )
         timings["write"] = time.perf_counter() - t0
     return CountyRun(
@@ -167,3 +229,13 @@ def run_county(
         timings_s=timings,
         outputs=outputs,
     )
+
+
+def _input_record(v: str | Path) -> dict[str, str]:
+    p = Path(v)
+    try:
+        if p.is_file():
+            return {"path": str(p), "sha256": file_sha256(p)}
+    except OSError:
+        pass
+    return {"query": str(v)}  # a place name (downloaded)

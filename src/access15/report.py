@@ -129,6 +129,7 @@ def write_outputs(
     fmap: folium.Map | None = None,
     manifest: dict[str, Any] | None = None,
     extra_summary: dict[str, Any] | None = None,
+    only: set[str] | None = None,
 ) -> dict[str, Path]:
     """Write the county outputs into ``out_dir`` atomically.
 
@@ -136,6 +137,9 @@ def write_outputs(
     ``facilities.geojson``, ``cells.parquet`` (GeoParquet), ``gaps.geojson`` and
     ``isochrones.geojson`` (when there are any), ``recommendations.csv``/``.geojson`` (with
     ``rec``), ``map.html`` (with ``fmap``) and ``manifest.json``.
+
+    ``only`` restricts the files to that set of names (``summary.json`` and ``manifest.json``
+    are always written).
 
     Returns
     -------
@@ -190,6 +194,10 @@ def write_outputs(
             ).to_file(tmp / "recommendations.geojson", driver="GeoJSON")
         if fmap is not None:
             fmap.save(str(tmp / "map.html"))
+        if only is not None:
+            for p in list(tmp.iterdir()):
+                if p.name not in only | {"summary.json"}:
+                    p.unlink()
         man = dict(manifest or {})
         man.setdefault("packages", package_versions())
         man.setdefault("configuration", cov.config.to_dict())
