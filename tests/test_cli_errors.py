@@ -1,0 +1,214 @@
+"""Bad input on the command line: exit code 2 (1 for a failed download), one clear line on
+stderr, no traceback, and nothing written to --out."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import rasterio
+from rasterio.transform import from_origin
+from shapely.geometry import Point, box
+
+import access15 as ax
+from access15 import cli
+
+SAMPLE = ax.sample_paths()
+
+
+def run_main(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
+    monkeypatch.setattr(sys, "argv", ["access15", *args])
+    try:
+        cli.main()
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def base_args(out: Path, **over: str | None) -> list[str]:
+    opts = {
+        "--osm": str(SAMPLE["osm"]),
+        "--population": str(SAMPLE["population"]),
+        "--boundary": str(SAMPLE["county"]),
+        "--zones": str(SAMPLE["townships"]),
+        "--basemap": "none",
+        "--out": str(out),
+    }
+    opts.update(over)
+    args: list[str] = []
+    for k, v in opts.items():
+        if v is not None:
+            args += [k, v]
+    return args
+
+
+def write_raster(path: Path, *, crs: str | None = "EPSG:4326", west: float = 112.4) -> Path:
+    with rasterio.open(
+        path, "w", driver="GTiff", height=4, width=4, count=1, dtype="float32",
+        crs=crs, transform=from_origin(west, 27.5, 0.01, 0.01), nodata=-1,
+    ) as dst:
+        dst.write(np.full((4, 4), 10, dtype=np.float32), 1)
+    return path
+
+
+def csv(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# each case: (id, command, overrides or extra args builder, expected exit code, message regex)
+def _cases(tmp: Path) -> list[tuple[str, str, dict, list[str], int, str]]:
+    empty = tmp / "empty.osm.pbf"
+    empty.write_bytes(b"")
+    corrupt = tmp / "corrupt.osm.pbf"
+    corrupt.write_bytes(b"\x00\x00\x00\x0dnot a pbf at all" * 20)
+    txt = tmp / "roads.txt"
+    txt.write_text("not osm")
+    fake_tif = tmp / "fake.tif"
+    fake_tif.write_text("this is not a GeoTIFF")
+    nocrs_tif = write_raster(tmp / "nocrs.tif", crs=None)
+    far_tif = write_raster(tmp / "far.tif", west=10.0)
+    points = tmp / "points.geojson"
+    gpd.GeoDataFrame({"name": ["a"]}, geometry=[Point(112.6, 27.4)], crs="EPSG:4326").to_file(points)
+    nocrs_gpkg = tmp / "nocrs.gpkg"
+    with pytest.warns(UserWarning, match="'crs' was not provided"):
+        gpd.GeoDataFrame({"name": ["a"]}, geometry=[box(112.4, 27.2, 112.8, 27.6)]).to_file(
+            nocrs_gpkg
+        )
+    zones_noid = tmp / "zones_noid.geojson"
+    gpd.read_file(SAMPLE["townships"]).drop(columns=["zone_id"]).to_file(zones_noid)
+    bad_toml = csv(tmp / "bad.toml", "k = = 3\n")
+    unknown_toml = csv(tmp / "unknown.toml", "speed_limit = 3\n")
+    neg_toml = csv(tmp / "neg.toml", "[speeds_kmh.drive]\nprimary = -5\n")
+    taken = tmp / "taken"
+    taken.write_text("keep")
+    no_xy = csv(tmp / "noxy.csv", "name,tier\n县医院,4\n")
+    swapped = csv(tmp / "swapped.csv", "name,lon,lat,tier\n县医院,27.4,112.6,4\n卫生院,27.5,112.5,2\n")
+    far_fac = csv(tmp / "far.csv", "name,lon,lat,tier\n县医院,87.6,43.8,4\n卫生院,87.7,43.9,2\n")
+    good_fac = csv(tmp / "good.csv", "name,lon,lat,tier\n县医院,112.6,27.4,4\n")
+    bad_tier = csv(tmp / "badtier.csv", "name,lon,lat,tier\n县医院,112.6,27.4,hospital-ish\n")
+    return [
+        ("no-osm", "coverage", {"--osm": None}, [], 2, "exactly one of --osm FILE or --place"),
+        ("osm-and-place", "coverage", {"--place": "Anlan"}, [], 2, "exactly one of --osm"),
+        ("osm-missing", "coverage", {"--osm": str(tmp / "nope.osm.pbf")}, [], 2, "not found"),
+        ("osm-empty", "coverage", {"--osm": str(empty)}, [], 2, "is empty"),
+        ("osm-corrupt", "coverage", {"--osm": str(corrupt)}, [], 2, "cannot read OSM file"),
+        ("osm-wrong-type", "coverage", {"--osm": str(txt)}, [], 2, "extension|OSM"),
+        ("pop-missing", "coverage", {"--population": str(tmp / "nope.tif")}, [], 2, "not found"),
+        ("pop-not-raster", "coverage", {"--population": str(fake_tif)}, [], 2, "cannot read"),
+        ("pop-no-crs", "coverage", {"--population": str(nocrs_tif)}, [], 2, "no CRS"),
+        ("pop-elsewhere", "coverage", {"--population": str(far_tif)}, [], 2, "does not overlap"),
+        ("boundary-missing", "coverage", {"--boundary": str(tmp / "b.geojson")}, [], 2,
+         "not found"),
+        ("boundary-points", "coverage", {"--boundary": str(points)}, [], 2, "must contain polygons"),
+        ("boundary-no-crs", "coverage", {"--boundary": str(nocrs_gpkg)}, [], 2, "no CRS"),
+        ("zones-no-id", "coverage", {"--zones": str(zones_noid)}, [], 2, "lacks column"),
+        ("unknown-mode", "coverage", {"--mode": "boat"}, [], 2, "unknown mode 'boat'"),
+        ("negative-minutes", "coverage", {"--minutes": "-5"}, [], 2, "--minutes must be > 0"),
+        ("zero-minutes", "coverage", {"--minutes": "0"}, [], 2, "--minutes must be > 0"),
+        ("k-too-large", "recommend", {"--k": "50"}, [], 2, "larger than the 19 tier-2"),
+        ("k-zero", "recommend", {"--k": "0"}, [], 2, "Invalid value for '--k'"),
+        ("bad-crs-in", "coverage", {"--crs-in": "mars"}, [], 2, "is not a CRS"),
+        ("bad-basemap", "coverage", {"--basemap": "google"}, [], 2, "--basemap 'google'"),
+        ("config-missing", "coverage", {"--config": str(tmp / "no.toml")}, [], 2, "not found"),
+        ("config-bad-toml", "coverage", {"--config": str(bad_toml)}, [], 2, "not valid TOML"),
+        ("config-unknown-key", "coverage", {"--config": str(unknown_toml)}, [], 2,
+         "unknown configuration keys"),
+        ("config-negative-speed", "coverage", {"--config": str(neg_toml)}, [], 2,
+         r"must be > 0 km/h"),
+        ("out-is-a-file", "coverage", {"--out": str(taken)}, [], 2, "is not a folder"),
+        ("missing-option", "coverage", {"--population": None}, [], 2, "Missing option"),
+        ("fac-no-coords", "coverage", {"--facilities": str(no_xy), "--crs-in": "wgs84"}, [], 2,
+         "coordinate|lon|经度"),
+        ("fac-swapped", "coverage", {"--facilities": str(swapped), "--crs-in": "wgs84"}, [], 2,
+         "swapped"),
+        ("fac-csv-no-crs", "coverage", {"--facilities": str(good_fac)}, [], 2, "crs"),
+        ("fac-outside-area", "coverage", {"--facilities": str(far_fac), "--crs-in": "wgs84"}, [],
+         2, "outside the study area|none of the"),
+        ("fac-bad-tier", "coverage", {"--facilities": str(bad_tier), "--crs-in": "wgs84"}, [], 2,
+         "tier"),
+    ]
+
+
+@pytest.fixture(scope="module")
+def cases(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("bad")
+    return {c[0]: c for c in _cases(tmp)}
+
+
+ALL = [
+    "no-osm", "osm-and-place", "osm-missing", "osm-empty", "osm-corrupt", "osm-wrong-type",
+    "pop-missing", "pop-not-raster", "pop-no-crs", "pop-elsewhere", "boundary-missing",
+    "boundary-points", "boundary-no-crs", "zones-no-id", "unknown-mode", "negative-minutes",
+    "zero-minutes", "k-too-large", "k-zero", "bad-crs-in", "bad-basemap", "config-missing",
+    "config-bad-toml", "config-unknown-key", "config-negative-speed", "out-is-a-file",
+    "missing-option", "fac-no-coords", "fac-swapped", "fac-csv-no-crs", "fac-outside-area",
+    "fac-bad-tier",
+]
+
+
+@pytest.mark.parametrize("case_id", ALL)
+def test_bad_input(case_id, cases, tmp_path, monkeypatch, capsys):
+    _, command, over, extra, code, pattern = cases[case_id]
+    out = Path(over["--out"]) if "--out" in over else tmp_path / "out"
+    over = {**over, "--out": str(out)}
+    before = out.read_bytes() if out.is_file() else None
+    rc, stdout, stderr = run_main(monkeypatch, capsys, command, *base_args(out, **over), *extra)
+    assert rc == code, (stdout, stderr)
+    import re
+
+    assert re.search(pattern, stderr), stderr
+    assert "Traceback" not in stderr
+    if out.is_file():
+        assert out.read_bytes() == before  # an existing file is untouched
+    else:
+        assert not out.exists()  # nothing written
+    assert not [p for p in out.parent.iterdir() if p.name.startswith(f".{out.name}.tmp")]
+
+
+def test_unreachable_place_offline(tmp_path, monkeypatch, capsys):
+    """No network: a place name that is not cached fails with exit 1 and one line."""
+    import socket
+
+    import osmnx as ox
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))  # bound, not listening: connections are refused
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    monkeypatch.setattr(ox.settings, "nominatim_url", f"{url}/nominatim/")
+    monkeypatch.setattr(ox.settings, "overpass_url", f"{url}/api")
+    out = tmp_path / "out"
+    try:
+        rc, _, stderr = run_main(
+            monkeypatch, capsys, "coverage",
+            *base_args(out, **{"--osm": None, "--place": "Nowhere County",
+                               "--cache-dir": str(tmp_path / "cache")}),
+        )
+    finally:
+        sock.close()
+    assert rc == 1, stderr
+    assert "could not download OSM data" in stderr
+    assert "nothing is cached" in stderr
+    assert "Traceback" not in stderr
+    assert not out.exists()
+
+
+def test_debug_shows_the_traceback(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "out"
+    with pytest.raises(ax.InputError):
+        run_main(monkeypatch, capsys, "--debug", "coverage",
+                 *base_args(out, **{"--mode": "boat"}))
+    assert not out.exists()
+
+
+def test_every_help_teaches_with_an_example(monkeypatch, capsys):
+    for command in ("demo", "coverage", "recommend", "isochrones", "map", "fetch", "config"):
+        rc, stdout, _ = run_main(monkeypatch, capsys, command, "--help")
+        assert rc == 0
+        assert f"access15 {command}" in stdout, command
+        assert "Example" in stdout, command
