@@ -49,8 +49,16 @@ def base_args(out: Path, **over: str | None) -> list[str]:
 
 def write_raster(path: Path, *, crs: str | None = "EPSG:4326", west: float = 112.4) -> Path:
     with rasterio.open(
-        path, "w", driver="GTiff", height=4, width=4, count=1, dtype="float32",
-        crs=crs, transform=from_origin(west, 27.5, 0.01, 0.01), nodata=-1,
+        path,
+        "w",
+        driver="GTiff",
+        height=4,
+        width=4,
+        count=1,
+        dtype="float32",
+        crs=crs,
+        transform=from_origin(west, 27.5, 0.01, 0.01),
+        nodata=-1,
     ) as dst:
         dst.write(np.full((4, 4), 10, dtype=np.float32), 1)
     return path
@@ -74,7 +82,9 @@ def _cases(tmp: Path) -> list[tuple[str, str, dict, list[str], int, str]]:
     nocrs_tif = write_raster(tmp / "nocrs.tif", crs=None)
     far_tif = write_raster(tmp / "far.tif", west=10.0)
     points = tmp / "points.geojson"
-    gpd.GeoDataFrame({"name": ["a"]}, geometry=[Point(112.6, 27.4)], crs="EPSG:4326").to_file(points)
+    gpd.GeoDataFrame({"name": ["a"]}, geometry=[Point(112.6, 27.4)], crs="EPSG:4326").to_file(
+        points
+    )
     nocrs_gpkg = tmp / "nocrs.gpkg"
     with pytest.warns(UserWarning, match="'crs' was not provided"):
         gpd.GeoDataFrame({"name": ["a"]}, geometry=[box(112.4, 27.2, 112.8, 27.6)]).to_file(
@@ -88,7 +98,9 @@ def _cases(tmp: Path) -> list[tuple[str, str, dict, list[str], int, str]]:
     taken = tmp / "taken"
     taken.write_text("keep")
     no_xy = csv(tmp / "noxy.csv", "name,tier\n县医院,4\n")
-    swapped = csv(tmp / "swapped.csv", "name,lon,lat,tier\n县医院,27.4,112.6,4\n卫生院,27.5,112.5,2\n")
+    swapped = csv(
+        tmp / "swapped.csv", "name,lon,lat,tier\n县医院,27.4,112.6,4\n卫生院,27.5,112.5,2\n"
+    )
     far_fac = csv(tmp / "far.csv", "name,lon,lat,tier\n县医院,87.6,43.8,4\n卫生院,87.7,43.9,2\n")
     good_fac = csv(tmp / "good.csv", "name,lon,lat,tier\n县医院,112.6,27.4,4\n")
     bad_tier = csv(tmp / "badtier.csv", "name,lon,lat,tier\n县医院,112.6,27.4,hospital-ish\n")
@@ -103,9 +115,22 @@ def _cases(tmp: Path) -> list[tuple[str, str, dict, list[str], int, str]]:
         ("pop-not-raster", "coverage", {"--population": str(fake_tif)}, [], 2, "cannot read"),
         ("pop-no-crs", "coverage", {"--population": str(nocrs_tif)}, [], 2, "no CRS"),
         ("pop-elsewhere", "coverage", {"--population": str(far_tif)}, [], 2, "does not overlap"),
-        ("boundary-missing", "coverage", {"--boundary": str(tmp / "b.geojson")}, [], 2,
-         "not found"),
-        ("boundary-points", "coverage", {"--boundary": str(points)}, [], 2, "must contain polygons"),
+        (
+            "boundary-missing",
+            "coverage",
+            {"--boundary": str(tmp / "b.geojson")},
+            [],
+            2,
+            "not found",
+        ),
+        (
+            "boundary-points",
+            "coverage",
+            {"--boundary": str(points)},
+            [],
+            2,
+            "must contain polygons",
+        ),
         ("boundary-no-crs", "coverage", {"--boundary": str(nocrs_gpkg)}, [], 2, "no CRS"),
         ("zones-no-id", "coverage", {"--zones": str(zones_noid)}, [], 2, "lacks column"),
         ("unknown-mode", "coverage", {"--mode": "boat"}, [], 2, "unknown mode 'boat'"),
@@ -117,21 +142,57 @@ def _cases(tmp: Path) -> list[tuple[str, str, dict, list[str], int, str]]:
         ("bad-basemap", "coverage", {"--basemap": "google"}, [], 2, "--basemap 'google'"),
         ("config-missing", "coverage", {"--config": str(tmp / "no.toml")}, [], 2, "not found"),
         ("config-bad-toml", "coverage", {"--config": str(bad_toml)}, [], 2, "not valid TOML"),
-        ("config-unknown-key", "coverage", {"--config": str(unknown_toml)}, [], 2,
-         "unknown configuration keys"),
-        ("config-negative-speed", "coverage", {"--config": str(neg_toml)}, [], 2,
-         r"must be > 0 km/h"),
+        (
+            "config-unknown-key",
+            "coverage",
+            {"--config": str(unknown_toml)},
+            [],
+            2,
+            "unknown configuration keys",
+        ),
+        (
+            "config-negative-speed",
+            "coverage",
+            {"--config": str(neg_toml)},
+            [],
+            2,
+            r"must be > 0 km/h",
+        ),
         ("out-is-a-file", "coverage", {"--out": str(taken)}, [], 2, "is not a folder"),
         ("missing-option", "coverage", {"--population": None}, [], 2, "Missing option"),
-        ("fac-no-coords", "coverage", {"--facilities": str(no_xy), "--crs-in": "wgs84"}, [], 2,
-         "coordinate|lon|经度"),
-        ("fac-swapped", "coverage", {"--facilities": str(swapped), "--crs-in": "wgs84"}, [], 2,
-         "swapped"),
+        (
+            "fac-no-coords",
+            "coverage",
+            {"--facilities": str(no_xy), "--crs-in": "wgs84"},
+            [],
+            2,
+            "coordinate|lon|经度",
+        ),
+        (
+            "fac-swapped",
+            "coverage",
+            {"--facilities": str(swapped), "--crs-in": "wgs84"},
+            [],
+            2,
+            "swapped",
+        ),
         ("fac-csv-no-crs", "coverage", {"--facilities": str(good_fac)}, [], 2, "crs"),
-        ("fac-outside-area", "coverage", {"--facilities": str(far_fac), "--crs-in": "wgs84"}, [],
-         2, "outside the study area|none of the"),
-        ("fac-bad-tier", "coverage", {"--facilities": str(bad_tier), "--crs-in": "wgs84"}, [], 2,
-         "tier"),
+        (
+            "fac-outside-area",
+            "coverage",
+            {"--facilities": str(far_fac), "--crs-in": "wgs84"},
+            [],
+            2,
+            "outside the study area|none of the",
+        ),
+        (
+            "fac-bad-tier",
+            "coverage",
+            {"--facilities": str(bad_tier), "--crs-in": "wgs84"},
+            [],
+            2,
+            "tier",
+        ),
     ]
 
 
@@ -142,12 +203,37 @@ def cases(tmp_path_factory):
 
 
 ALL = [
-    "no-osm", "osm-and-place", "osm-missing", "osm-empty", "osm-corrupt", "osm-wrong-type",
-    "pop-missing", "pop-not-raster", "pop-no-crs", "pop-elsewhere", "boundary-missing",
-    "boundary-points", "boundary-no-crs", "zones-no-id", "unknown-mode", "negative-minutes",
-    "zero-minutes", "k-too-large", "k-zero", "bad-crs-in", "bad-basemap", "config-missing",
-    "config-bad-toml", "config-unknown-key", "config-negative-speed", "out-is-a-file",
-    "missing-option", "fac-no-coords", "fac-swapped", "fac-csv-no-crs", "fac-outside-area",
+    "no-osm",
+    "osm-and-place",
+    "osm-missing",
+    "osm-empty",
+    "osm-corrupt",
+    "osm-wrong-type",
+    "pop-missing",
+    "pop-not-raster",
+    "pop-no-crs",
+    "pop-elsewhere",
+    "boundary-missing",
+    "boundary-points",
+    "boundary-no-crs",
+    "zones-no-id",
+    "unknown-mode",
+    "negative-minutes",
+    "zero-minutes",
+    "k-too-large",
+    "k-zero",
+    "bad-crs-in",
+    "bad-basemap",
+    "config-missing",
+    "config-bad-toml",
+    "config-unknown-key",
+    "config-negative-speed",
+    "out-is-a-file",
+    "missing-option",
+    "fac-no-coords",
+    "fac-swapped",
+    "fac-csv-no-crs",
+    "fac-outside-area",
     "fac-bad-tier",
 ]
 
@@ -185,9 +271,17 @@ def test_unreachable_place_offline(tmp_path, monkeypatch, capsys):
     out = tmp_path / "out"
     try:
         rc, _, stderr = run_main(
-            monkeypatch, capsys, "coverage",
-            *base_args(out, **{"--osm": None, "--place": "Nowhere County",
-                               "--cache-dir": str(tmp_path / "cache")}),
+            monkeypatch,
+            capsys,
+            "coverage",
+            *base_args(
+                out,
+                **{
+                    "--osm": None,
+                    "--place": "Nowhere County",
+                    "--cache-dir": str(tmp_path / "cache"),
+                },
+            ),
         )
     finally:
         sock.close()
@@ -201,8 +295,7 @@ def test_unreachable_place_offline(tmp_path, monkeypatch, capsys):
 def test_debug_shows_the_traceback(tmp_path, monkeypatch, capsys):
     out = tmp_path / "out"
     with pytest.raises(ax.InputError):
-        run_main(monkeypatch, capsys, "--debug", "coverage",
-                 *base_args(out, **{"--mode": "boat"}))
+        run_main(monkeypatch, capsys, "--debug", "coverage", *base_args(out, **{"--mode": "boat"}))
     assert not out.exists()
 
 
@@ -212,3 +305,21 @@ def test_every_help_teaches_with_an_example(monkeypatch, capsys):
         assert rc == 0
         assert f"access15 {command}" in stdout, command
         assert "Example" in stdout, command
+
+
+def test_default_output_folder_is_a_safe_county_name(tmp_path, monkeypatch, capsys):
+    """A hostile county name in the boundary file cannot steer the output path."""
+    evil = tmp_path / "evil.geojson"
+    gdf = gpd.read_file(SAMPLE["county"])
+    gdf["name"] = "../../../tmp/escaped/安澜县"
+    gdf.to_file(evil)
+    monkeypatch.chdir(tmp_path)
+    args = base_args(
+        tmp_path / "unused",
+        **{"--boundary": str(evil), "--out": None, "--zones": None, "--basemap": None},
+    )
+    rc, _, stderr = run_main(monkeypatch, capsys, "-q", "isochrones", *args)
+    assert rc == 0, stderr
+    made = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert made == ["tmp_escaped_安澜县"]
+    assert not (tmp_path.parent / "escaped").exists()

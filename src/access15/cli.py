@@ -184,7 +184,13 @@ ConfigOpt = Annotated[
     ),
 ]
 OutOpt = Annotated[
-    Path, typer.Option("--out", "-o", help="Output folder (created; files replaced atomically).")
+    Path | None,
+    typer.Option(
+        "--out",
+        "-o",
+        help="Output folder (created; files replaced atomically). Default: out/<county name>.",
+        show_default=False,
+    ),
 ]
 BasemapOpt = Annotated[
     str,
@@ -247,7 +253,7 @@ def _run(
     mode: str,
     minutes: float | None,
     config: Path | None,
-    out: Path,
+    out: Path | None,
     basemap: str,
     cache_dir: Path | None,
     k: int | None = None,
@@ -258,6 +264,12 @@ def _run(
 
     source = _check_common(osm, place, crs_in)
     cfg = _config(config, minutes, k)
+    if out is None:
+        from .areas import read_boundary
+        from .report import safe_name
+
+        name = read_boundary(boundary, **({"crs_in": crs_in} if crs_in else {}))["name"].iloc[0]
+        out = Path("out") / safe_name(name)
     if basemap not in ("osm", "positron", "none"):
         msg = f"--basemap {basemap!r} is not one of osm, positron, none"
         raise InputError(msg)
@@ -289,7 +301,7 @@ def _run(
 def coverage(
     population: PopOpt,
     boundary: BoundaryOpt,
-    out: OutOpt = Path("out/coverage"),
+    out: OutOpt = None,
     osm: OsmOpt = None,
     place: PlaceOpt = None,
     zones: ZonesOpt = None,
@@ -333,7 +345,7 @@ def coverage(
 def recommend(
     population: PopOpt,
     boundary: BoundaryOpt,
-    out: OutOpt = Path("out/recommend"),
+    out: OutOpt = None,
     k: Annotated[int, typer.Option("--k", "-k", min=1, help="Township centres to upgrade.")] = 3,
     osm: OsmOpt = None,
     place: PlaceOpt = None,
@@ -380,7 +392,7 @@ def recommend(
 def isochrones(
     population: PopOpt,
     boundary: BoundaryOpt,
-    out: OutOpt = Path("out/isochrones"),
+    out: OutOpt = None,
     osm: OsmOpt = None,
     place: PlaceOpt = None,
     facilities: FacOpt = "osm",
@@ -421,7 +433,7 @@ def isochrones(
 def map_(
     population: PopOpt,
     boundary: BoundaryOpt,
-    out: OutOpt = Path("out/map"),
+    out: OutOpt = None,
     osm: OsmOpt = None,
     place: PlaceOpt = None,
     zones: ZonesOpt = None,

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from .coverage import CoverageResult
     from .siting import Recommendation
 
-__all__ = ["file_sha256", "package_versions", "write_outputs"]
+__all__ = ["file_sha256", "package_versions", "safe_name", "write_outputs"]
 
 TT_NODATA = -9999.0
 _PACKAGES = (
@@ -45,6 +45,31 @@ _PACKAGES = (
     "networkx",
     "osmnx",
 )
+
+
+def safe_name(name: object, *, default: str = "county", max_len: int = 80) -> str:
+    """A file-name-safe version of an untrusted name (county names come from user files).
+
+    Letters and digits of any script (so Chinese names stay readable), ``-`` and ``_`` are kept;
+    everything else, path separators and dots included, becomes ``_``. Never empty, never a
+    path, never hidden.
+
+    Examples
+    --------
+    >>> safe_name("../../etc/passwd")
+    'etc_passwd'
+    >>> safe_name("安澜县 (synthetic)")
+    '安澜县_synthetic'
+    >>> safe_name("..")
+    'county'
+    """
+    import re
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", "" if name is None else str(name))
+    text = "".join(ch if (ch.isalnum() or ch in "-_") else "_" for ch in text)
+    text = re.sub(r"_+", "_", text).strip("_-")[:max_len].strip("_-")
+    return text or default
 
 
 def file_sha256(path: str | Path) -> str:
