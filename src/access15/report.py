@@ -48,7 +48,7 @@ _PACKAGES = (
 
 
 def safe_name(name: object, *, default: str = "county", max_len: int = 80) -> str:
-    """A file-name-safe version of an untrusted name (county names come from user files).
+    """Make a file-name-safe version of an untrusted name (county names come from files).
 
     Letters and digits of any script (so Chinese names stay readable), ``-`` and ``_`` are kept;
     everything else, path separators and dots included, becomes ``_``. Never empty, never a
