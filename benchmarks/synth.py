@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from access15.osm import OsmData
+from access15.osm import _WAY_TAGS, OsmData
 
 CLASSES = np.array(["secondary", "tertiary", "unclassified", "residential", "track", "primary"])
 CLASS_P = np.array([0.12, 0.2, 0.35, 0.2, 0.08, 0.05])
@@ -54,20 +54,9 @@ def road_network(
     cls = rng.choice(CLASSES, size=n_links, p=CLASS_P)
     oneway = np.where(rng.random(n_links) < 0.03, "yes", None)
     ways = pd.DataFrame({"osm_id": np.arange(1, n_links + 1), "highway": cls, "oneway": oneway})
-    for c in (
-        "junction",
-        "maxspeed",
-        "access",
-        "motor_vehicle",
-        "motorcar",
-        "vehicle",
-        "bicycle",
-        "foot",
-        "name",
-        "ref",
-        "bridge",
-    ):
-        ways[c] = None
+    for c in _WAY_TAGS:
+        if c not in ways.columns:
+            ways[c] = None
     return OsmData(
         way_offsets=np.asarray(offsets, dtype=np.int64),
         refs=np.concatenate(refs).astype(np.int64),

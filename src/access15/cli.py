@@ -247,15 +247,15 @@ def _run(
     place: str | None,
     population: Path,
     boundary: Path,
-    zones: Path | None,
     facilities: str,
     crs_in: str | None,
     mode: str,
-    minutes: float | None,
     config: Path | None,
     out: Path | None,
-    basemap: str,
     cache_dir: Path | None,
+    zones: Path | None = None,
+    minutes: float | None = None,
+    basemap: str = "none",
     k: int | None = None,
     recommend: bool = False,
     only: set[str] | None = None,
@@ -324,21 +324,7 @@ def coverage(
         --boundary county.geojson --zones townships.geojson
         --facilities facilities.csv --crs-in gcj02 --out out/county
     """
-    _run(
-        osm=osm,
-        place=place,
-        population=population,
-        boundary=boundary,
-        zones=zones,
-        facilities=facilities,
-        crs_in=crs_in,
-        mode=mode,
-        minutes=minutes,
-        config=config,
-        out=out,
-        basemap=basemap,
-        cache_dir=cache_dir,
-    )
+    _run(**locals())
 
 
 @app.command()
@@ -369,23 +355,7 @@ def recommend(
         access15 recommend --osm county.osm.pbf --population worldpop.tif
         --boundary county.geojson --zones townships.geojson --k 5 --out out/county
     """
-    _run(
-        osm=osm,
-        place=place,
-        population=population,
-        boundary=boundary,
-        zones=zones,
-        facilities=facilities,
-        crs_in=crs_in,
-        mode=mode,
-        minutes=minutes,
-        config=config,
-        out=out,
-        basemap=basemap,
-        cache_dir=cache_dir,
-        k=k,
-        recommend=True,
-    )
+    _run(**locals(), recommend=True)
 
 
 @app.command()
@@ -412,19 +382,10 @@ def isochrones(
         --boundary county.geojson --out out/iso
     """
     _run(
-        osm=osm,
-        place=place,
-        population=population,
-        boundary=boundary,
+        **locals(),
         zones=None,
-        facilities=facilities,
-        crs_in=crs_in,
-        mode=mode,
         minutes=None,
-        config=config,
-        out=out,
         basemap="none",
-        cache_dir=cache_dir,
         only={"isochrones.geojson", "travel_time.tif"},
     )
 
@@ -452,24 +413,7 @@ def map_(
         access15 map --osm county.osm.pbf --population worldpop.tif
         --boundary county.geojson --basemap positron --out out/map
     """
-    _run(
-        osm=osm,
-        place=place,
-        population=population,
-        boundary=boundary,
-        zones=zones,
-        facilities=facilities,
-        crs_in=crs_in,
-        mode=mode,
-        minutes=None,
-        config=config,
-        out=out,
-        basemap=basemap,
-        cache_dir=cache_dir,
-        k=k,
-        recommend=True,
-        only={"map.html"},
-    )
+    _run(**locals(), minutes=None, recommend=True, only={"map.html"})
 
 
 @app.command()
