@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from ._data import sample_paths
 from ._version import __version__
-from .areas import read_boundary, read_zones
+from .areas import bd09_to_wgs84, gcj02_to_wgs84, read_boundary, read_zones, to_wgs84
 from .config import Config, ServiceLevel, load_config
 from .coverage import CoverageResult, coverage
 from .demand import DemandCells, read_population
 from .errors import Access15Error, DataDownloadError, InputError, NetworkError, SolverError
-from .facilities import facilities_from_osm
+from .facilities import facilities_from_osm, read_facilities
 from .isochrones import band_table, isochrones
 from .maps import make_map
 from .network import RoadNetwork, build_network, read_network
@@ -40,10 +40,12 @@ __all__ = [
     "SolverError",
     "__version__",
     "band_table",
+    "bd09_to_wgs84",
     "build_network",
     "coverage",
     "download_osm",
     "facilities_from_osm",
+    "gcj02_to_wgs84",
     "isochrones",
     "load_config",
     "load_osm",
@@ -52,6 +54,7 @@ __all__ = [
     "nearest_times",
     "pair_times",
     "read_boundary",
+    "read_facilities",
     "read_graphml",
     "read_network",
     "read_osm",
@@ -61,4 +64,5 @@ __all__ = [
     "run_county",
     "sample_paths",
     "times_from_each",
+    "to_wgs84",
 ]

@@ -1,21 +1,34 @@
-"""Health facilities: from OSM tags, with a tier (1 village clinic … 4 county hospital)."""
+"""Health facilities with a tier (1 village clinic … 4 county hospital): from OSM or a file.
+
+:func:`facilities_from_osm` takes them from OSM tags; :func:`read_facilities` reads the list a
+county health commission keeps (CSV exported from Excel, GeoJSON, GeoPackage), in WGS-84, GCJ-02
+(AMap, Tencent) or BD-09 (Baidu) coordinates.
+"""
 
 from __future__ import annotations
 
+import io
+import re
+import unicodedata
 import warnings
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
+from .areas import _parse_crs_in, _source_crs, to_wgs84
 from .config import TIER_NAMES, Config
 from .errors import InputError
 
 if TYPE_CHECKING:
     from .osm import OsmData
 
-__all__ = ["facilities_from_osm"]
+__all__ = ["DEFAULT_TIER_MAP", "facilities_from_osm", "read_facilities"]
 
 FACILITY_COLUMNS = ["facility_id", "name", "name_en", "tier", "tier_name", "source", "geometry"]
 
@@ -87,3 +100,533 @@ def facilities_from_osm(osm: OsmData, *, config: Config | None = None) -> gpd.Ge
         crs="EPSG:4326",
     )
     return out.sort_values(["tier", "facility_id"], ascending=[False, True]).reset_index(drop=True)
+
+
+# --- facility files ----------------------------------------------------------------------------
+
+_CSV_SUFFIXES = frozenset({".csv", ".tsv", ".txt"})
+_VECTOR_SUFFIXES = frozenset({".geojson", ".json", ".gpkg", ".shp", ".fgb", ".geojsonl"})
+_EXCEL_SUFFIXES = frozenset({".xlsx", ".xls", ".xlsm", ".et"})
+_LON_NAMES = ("lon", "lng", "long", "longitude", "x", "经度")
+_LAT_NAMES = ("lat", "latitude", "y", "纬度")
+_NAME_NAMES = ("name", "名称", "机构名称")
+_NAME_EN_NAMES = ("name_en", "name:en", "english name", "英文名称")
+_TIER_COLUMNS = ("tier", "level", "等级", "级别")
+_ID_NAMES = ("id", "编号")
+_MAX_LISTED = 10  # rows or values quoted in one error message
+
+#: Default labels → tier for :func:`read_facilities` (see there for how labels are matched).
+DEFAULT_TIER_MAP: Mapping[str, int] = MappingProxyType(
+    {
+        # 1 village clinic
+        "村卫生室": 1,
+        "卫生室": 1,
+        "卫生所": 1,
+        "社区卫生服务站": 1,
+        "village clinic": 1,
+        # 2 township health centre
+        "乡镇卫生院": 2,
+        "卫生院": 2,
+        "中心卫生院": 2,
+        "社区卫生服务中心": 2,
+        "township health centre": 2,
+        "township health center": 2,
+        "community health centre": 2,
+        "community health center": 2,
+        # 3 sub-centre (县域医疗卫生次中心 / 分中心: an upgraded township health centre)
+        "分中心": 3,
+        "次中心": 3,
+        "sub-centre": 3,
+        "sub-center": 3,
+        # 4 county hospital
+        "县医院": 4,
+        "县人民医院": 4,
+        "县中医院": 4,
+        "县中医医院": 4,
+        "county hospital": 4,
+        **{name: tier for tier, name in TIER_NAMES.items()},
+    }
+)
+
+
+def _norm_label(value: Any) -> str:
+    """Label key: NFKC (full-width → ASCII), case-folded, without spaces, hyphens, underscores."""
+    s = unicodedata.normalize("NFKC", str(value)).casefold()
+    return re.sub(r"[\s\-_]+", "", s)
+
+
+def _is_blank(value: Any) -> bool:
+    if value is None or value is pd.NA:
+        return True
+    if isinstance(value, float) and np.isnan(value):
+        return True
+    return str(value).strip() == ""
+
+
+class _TierMatcher:
+    """Map a tier cell (1-4 or a label) to a tier, or None when it is not understood."""
+
+    def __init__(self, tier_map: Mapping[str, int] | None) -> None:
+        user: dict[str, int] = {}
+        for key, tier in (tier_map or {}).items():
+            if (
+                isinstance(tier, bool)
+                or not isinstance(tier, int | np.integer)
+                or tier not in TIER_NAMES
+            ):
+                msg = (
+                    f"tier_map[{key!r}] = {tier!r} is not a tier; map each label to 1 (village "
+                    "clinic), 2 (township health centre), 3 (sub-centre) or 4 (county hospital)"
+                )
+                raise InputError(msg)
+            k = _norm_label(key)
+            if not k:
+                msg = "tier_map has a blank label; remove it or give the label used in the file"
+                raise InputError(msg)
+            user[k] = int(tier)
+        self.user = user
+        self.table = {_norm_label(k): v for k, v in DEFAULT_TIER_MAP.items()} | user
+        self.subs = [(k, v) for k, v in self.table.items() if len(k) >= 3]
+
+    def __call__(self, value: Any) -> int | None:
+        if _is_blank(value):
+            return None
+        s = _norm_label(value)
+        if s in self.user:
+            return self.user[s]
+        try:
+            num = float(s)
+        except ValueError:
+            num = float("nan")
+        if num.is_integer() and int(num) in TIER_NAMES:
+            return int(num)
+        if s in self.table:
+            return self.table[s]
+        best: tuple[int, int, int] | None = None  # (end position, key length, tier)
+        for key, tier in self.subs:
+            pos = s.rfind(key)
+            if pos >= 0:
+                cand = (pos + len(key), len(key), tier)
+                if best is None or cand > best:
+                    best = cand
+        return None if best is None else best[2]
+
+
+def _find_column(columns: Any, names: tuple[str, ...]) -> Any:
+    """First column (original label) whose stripped, case-folded name is in ``names``."""
+    by_key: dict[str, Any] = {}
+    for c in columns:
+        by_key.setdefault(str(c).strip().lstrip("\ufeff").casefold(), c)
+    for name in names:
+        if name in by_key:
+            return by_key[name]
+    return None
+
+
+def _given_column(columns: Any, wanted: str, option: str, where: str) -> Any:
+    """Find the column the user named (exact, else case-insensitive), or raise InputError."""
+    if wanted in columns:
+        return wanted
+    found = _find_column(columns, (wanted.strip().casefold(),))
+    if found is None:
+        msg = (
+            f"{where} has no column {wanted!r} ({option}); it has {_listed(columns)}; "
+            f"pass one of those as {option}"
+        )
+        raise InputError(msg)
+    return found
+
+
+def _listed(columns: Any) -> str:
+    return "[" + ", ".join(str(c) for c in columns) + "]"
+
+
+def _rows(rows: npt.NDArray[np.int64] | list[int]) -> str:
+    """Format rows as 'data row 3' / 'data rows 3, 7, …' (at most _MAX_LISTED, then a count)."""
+    rows = [int(r) for r in rows]
+    head = ", ".join(str(r) for r in rows[:_MAX_LISTED])
+    more = f", … ({len(rows)} in all)" if len(rows) > _MAX_LISTED else ""
+    return f"data row{'s' if len(rows) > 1 else ''} {head}{more}"
+
+
+def _decode(p: Path, raw: bytes) -> str:
+    """Text of a CSV: UTF-16 with BOM, else UTF-8 (with or without BOM), else GB18030."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encodings: tuple[str, ...] = ("utf-16",)
+    else:
+        encodings = ("utf-8-sig", "gb18030")
+    for enc in encodings:
+        try:
+            return raw.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    msg = f"cannot decode facility file {str(p)!r}; save it as CSV UTF-8 (or GBK/GB18030)"
+    raise InputError(msg)
+
+
+def _read_table(p: Path) -> pd.DataFrame:
+    """Read a CSV/TSV as text columns (blank cells are ''); the index is the 1-based data row.
+
+    Data rows are counted from the first line under the header, blank lines included, so data
+    row N is spreadsheet row N + 1; blank lines are then dropped.
+    """
+    import csv
+
+    text = _decode(p, p.read_bytes()).lstrip("\ufeff")
+    if not text.strip():
+        msg = (
+            f"facility file {str(p)!r} is empty; give one row per facility with longitude, "
+            "latitude and tier columns"
+        )
+        raise InputError(msg)
+    first = text.splitlines()[0]
+    sep = "\t" if p.suffix.lower() == ".tsv" else max(",\t;|", key=first.count)
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
+    except csv.Error as exc:
+        msg = f"cannot read facility file {str(p)!r} as CSV ({exc}); check it"
+        raise InputError(msg) from None
+    header: list[str] = []
+    for i, name in enumerate(c.strip() for c in records[0]):
+        base = name or f"Unnamed: {i}"
+        label, k = base, 0
+        while label in header:
+            k += 1
+            label = f"{base}.{k}"
+        header.append(label)
+    n = len(header)
+    long_rows = [
+        i
+        for i, r in enumerate(records[1:], start=1)
+        if len(r) > n and any(v.strip() for v in r[n:])
+    ]
+    if long_rows:
+        msg = (
+            f"cannot read facility file {str(p)!r} as CSV: {_rows(long_rows)} "
+            f"{'has' if len(long_rows) == 1 else 'have'} more fields than the {n} column names "
+            f"of the header; quote values that contain {sep!r} or fix the header"
+        )
+        raise InputError(msg)
+    body = {
+        i: [(r[j].strip() if j < len(r) else "") for j in range(n)]
+        for i, r in enumerate(records[1:], start=1)
+        if any(v.strip() for v in r)
+    }
+    if not body:
+        msg = (
+            f"facility file {str(p)!r} has no rows; give one row per facility with longitude, "
+            "latitude and tier columns"
+        )
+        raise InputError(msg)
+    df = pd.DataFrame.from_dict(body, orient="index", columns=header, dtype=object)
+    unnamed_blank = [c for c in header if c.startswith("Unnamed: ") and (df[c] == "").all()]
+    return df.drop(columns=unnamed_blank)
+
+
+def _read_vector(p: Path) -> gpd.GeoDataFrame:
+    try:
+        gdf = gpd.read_file(p)
+    except Exception as exc:  # pyogrio raises several types for unreadable files
+        msg = (
+            f"cannot read facility file {str(p)!r} ({type(exc).__name__}); is it GeoJSON/"
+            "GeoPackage (or a CSV with lon/lat columns)?"
+        )
+        raise InputError(msg) from None
+    if gdf.empty:
+        msg = f"facility file {str(p)!r} has no features; give one point per facility"
+        raise InputError(msg)
+    gdf.index = pd.RangeIndex(1, len(gdf) + 1)
+    missing = gdf.geometry.isna().to_numpy() | gdf.geometry.is_empty.to_numpy()
+    if missing.any():
+        msg = (
+            f"facility file {str(p)!r}: features without a geometry at "
+            f"{_rows(gdf.index[missing].to_numpy())}; give each facility a point or remove it"
+        )
+        raise InputError(msg)
+    kinds = set(gdf.geom_type)
+    if kinds != {"Point"}:
+        msg = (
+            f"facility file {str(p)!r} must contain points, found {sorted(kinds)}; convert the "
+            "facilities to points (e.g. building centroids)"
+        )
+        raise InputError(msg)
+    return gdf
+
+
+def _numbers(s: pd.Series) -> npt.NDArray[np.float64]:
+    """Text column → float64, NaN where blank or not a number (full-width digits accepted)."""
+    if pd.api.types.is_numeric_dtype(s):
+        return np.asarray(s.to_numpy(dtype=np.float64, na_value=np.nan), dtype=np.float64)
+    clean = s.map(
+        lambda v: "" if _is_blank(v) else unicodedata.normalize("NFKC", str(v)).strip().rstrip("°")
+    )
+    out = pd.to_numeric(clean.replace("", np.nan), errors="coerce")
+    return np.asarray(out.to_numpy(dtype=np.float64, na_value=np.nan), dtype=np.float64)
+
+
+def _check_lonlat(
+    where: str, rows: pd.Index, x: npt.NDArray[np.float64], y: npt.NDArray[np.float64], names: str
+) -> None:
+    """Refuse swapped or out-of-range longitude/latitude degrees (all rows of a kind at once)."""
+    with np.errstate(invalid="ignore"):
+        swapped = ((np.abs(y) > 90) & (np.abs(x) <= 90)) | (
+            (x >= 18) & (x <= 54) & (y >= 73) & (y <= 135)
+        )
+        off = ~swapped & ((np.abs(x) > 180) | (np.abs(y) > 90))
+    if swapped.any():
+        i = int(np.flatnonzero(swapped)[0])
+        msg = (
+            f"{where}: columns look swapped: {names} hold latitude-like and longitude-like values "
+            f"at {_rows(rows[swapped].to_numpy())} (e.g. {x[i]:g}, {y[i]:g}; China is "
+            "longitude 73-135, latitude 18-54); swap the longitude and latitude column names"
+        )
+        raise InputError(msg)
+    if off.any():
+        i = int(np.flatnonzero(off)[0])
+        msg = (
+            f"{where}: coordinates out of range at {_rows(rows[off].to_numpy())} (e.g. {x[i]:g}, "
+            f"{y[i]:g}); longitude must be -180..180 and latitude -90..90: fix those rows or "
+            "check crs_in"
+        )
+        raise InputError(msg)
+
+
+def read_facilities(
+    path: str | Path,
+    *,
+    crs_in: str | int | None = None,
+    tier_column: str | None = None,
+    name_column: str | None = None,
+    tier_map: Mapping[str, int] | None = None,
+) -> gpd.GeoDataFrame:
+    """Read a facility list (CSV, GeoJSON, GeoPackage) into tiered WGS-84 points.
+
+    **CSV** (``.csv``, ``.tsv``, ``.txt``; UTF-8 with or without BOM, UTF-16 with BOM, else
+    GB18030/GBK as saved by Excel in China; comma, tab, semicolon or ``|`` separated). Column
+    names are matched case-insensitively:
+
+    ===========  ===============================================  ==========
+    what         column names                                     required
+    ===========  ===============================================  ==========
+    longitude    lon, lng, long, longitude, x, 经度                yes
+    latitude     lat, latitude, y, 纬度                            yes
+    tier         tier, level, 等级, 级别 (or ``tier_column``)       yes
+    name         name, 名称, 机构名称 (or ``name_column``)          no
+    English      name_en, name:en, english name, 英文名称           no
+    id           id, 编号                                          no
+    ===========  ===============================================  ==========
+
+    **GeoJSON / GeoPackage**: points; the same attribute columns except the coordinates.
+
+    A tier is an integer 1-4 (1 village clinic, 2 township health centre, 3 sub-centre,
+    4 county hospital; these are access15 tiers, *not* the 一级/二级/三级 hospital grades) or a
+    label. Labels are compared after NFKC normalisation, case-folding and removal of spaces,
+    hyphens and underscores, first exactly with ``tier_map``, then as a number, then exactly with
+    :data:`DEFAULT_TIER_MAP` (and ``tier_map``), and last as a substring: a label containing one
+    or more keys of at least 3 characters takes the key that ends last (Chinese names end with
+    their head noun: ``"某镇卫生院分中心"`` → 3, ``"金寨县人民医院"`` → 4), then the longest.
+    The defaults map 村卫生室, 卫生室, 卫生所, 社区卫生服务站, village clinic → 1; 乡镇卫生院,
+    卫生院, 中心卫生院, 社区卫生服务中心, township/community health centre → 2; 分中心,
+    次中心, sub-centre → 3; 县医院, 县人民医院, 县中医院, 县中医医院, county hospital → 4.
+
+    Parameters
+    ----------
+    path : str or Path
+        The facility file.
+    crs_in : str or int, optional
+        Coordinates of the file: ``"gcj02"`` (AMap/Gaode, Tencent geocoding), ``"bd09"``
+        (Baidu), ``"wgs84"``, ``"EPSG:n"`` or any pyproj string. **Required for CSV** (it has no
+        CRS); for GeoJSON/GeoPackage it wins over the declared CRS (see
+        :func:`access15.areas.to_wgs84`).
+    tier_column, name_column : str, optional
+        Column holding the tier (name), when not one of the names above.
+    tier_map : mapping of str to int, optional
+        Extra or overriding labels → tier (1-4), e.g. ``{"二级甲等": 4, "中心卫生院": 3}``.
+
+    Returns
+    -------
+    GeoDataFrame
+        The columns of :func:`facilities_from_osm`: ``facility_id`` (``"file/<id>"``, or
+        ``"file/<data row>"`` without an id column), ``name``, ``name_en`` (empty when absent),
+        ``tier``, ``tier_name``, ``source`` (``"file"``); WGS-84 points, highest tier first, file
+        order within a tier.
+
+    Raises
+    ------
+    InputError
+        Missing, empty or unreadable file; CSV without ``crs_in``; no coordinate or tier column
+        (the columns found are listed); non-numeric, swapped or out-of-range coordinates, unknown
+        tier values, blank or duplicate ids (every offending row or value of a kind is listed,
+        data rows counted from 1 under the header).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = pathlib.Path(d) / "fac.csv"
+    ...     _ = p.write_text(
+    ...         "名称,经度,纬度,等级" + chr(10) + "金寨县人民医院,115.934,31.727,县医院", "utf-8"
+    ...     )
+    ...     fac = read_facilities(p, crs_in="gcj02")
+    >>> fac[["facility_id", "name", "tier", "tier_name"]].to_dict("records")
+    [{'facility_id': 'file/1', 'name': '金寨县人民医院', 'tier': 4, 'tier_name': 'county hospital'}]
+    """
+    p = Path(path)
+    where = f"facility file {str(p)!r}"
+    kind = _parse_crs_in(crs_in)
+    matcher = _TierMatcher(tier_map)
+    if not p.is_file():
+        msg = f"{where} not found; give a CSV (lon, lat, name, tier columns), GeoJSON or GeoPackage"
+        raise InputError(msg)
+    suffix = p.suffix.lower()
+    if suffix in _EXCEL_SUFFIXES:
+        msg = f"{where} is a spreadsheet; save it from Excel as 'CSV UTF-8' and give that file"
+        raise InputError(msg)
+
+    if suffix in _CSV_SUFFIXES:
+        if kind is None:
+            msg = (
+                f"{where} is a CSV and has no CRS; pass crs_in (--crs-in gcj02|bd09|wgs84|EPSG:n) "
+                "to say which coordinates it uses (AMap/Tencent: gcj02, Baidu: bd09, GPS: wgs84)"
+            )
+            raise InputError(msg)
+        df = _read_table(p)
+        xcol, ycol = _find_column(df.columns, _LON_NAMES), _find_column(df.columns, _LAT_NAMES)
+        if xcol is None or ycol is None:
+            lacking = " and ".join(
+                w for w, c in (("longitude", xcol), ("latitude", ycol)) if c is None
+            )
+            msg = (
+                f"{where} has no {lacking} column (looked for lon/lng/long/longitude/x/经度 and "
+                f"lat/latitude/y/纬度, any case); it has {_listed(df.columns)}; rename them"
+            )
+            raise InputError(msg)
+        x, y = _numbers(df[xcol]), _numbers(df[ycol])
+        bad = ~(np.isfinite(x) & np.isfinite(y))
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            example = f"{xcol}={df[xcol].iloc[i]!r}, {ycol}={df[ycol].iloc[i]!r}"
+            msg = (
+                f"{where}: missing or non-numeric coordinates at {_rows(df.index[bad].to_numpy())}"
+                f" (e.g. {example}); give decimal degrees (e.g. 115.934) or remove those rows"
+            )
+            raise InputError(msg)
+        names = f"columns {xcol!r}/{ycol!r}"
+        geographic = isinstance(kind, str) or kind.is_geographic
+    else:
+        if suffix not in _VECTOR_SUFFIXES:
+            msg = (
+                f"{where}: unknown file type {suffix or '(none)'!r}; give a .csv, .geojson or "
+                ".gpkg file"
+            )
+            raise InputError(msg)
+        gdf = _read_vector(p)
+        kind = _source_crs(gdf.crs, crs_in, where)
+        x = gdf.geometry.x.to_numpy(dtype=np.float64)
+        y = gdf.geometry.y.to_numpy(dtype=np.float64)
+        df = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
+        names = "the point coordinates (x, y)"
+        geographic = isinstance(kind, str) or kind.is_geographic
+    src_name = kind if isinstance(kind, str) else kind.to_string()
+    if geographic:
+        _check_lonlat(where, df.index, x, y, names)
+    elif bool(np.all((np.abs(x) <= 180) & (np.abs(y) <= 90))):
+        msg = (
+            f"{where}: the coordinates look like degrees but {src_name} is a projected CRS "
+            "(metres); pass crs_in='wgs84' (or gcj02/bd09) for longitude/latitude"
+        )
+        raise InputError(msg)
+    lon, lat = to_wgs84((x, y), kind, what=where)
+    with np.errstate(invalid="ignore"):
+        off = ~(np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90))
+    if off.any():
+        msg = (
+            f"{where}: coordinates at {_rows(df.index[off].to_numpy())} do not convert to "
+            f"longitude/latitude from {src_name}; check crs_in and the coordinate columns"
+        )
+        raise InputError(msg)
+
+    # tiers
+    if tier_column is not None:
+        tcol = _given_column(df.columns, tier_column, "tier_column", where)
+    else:
+        tcol = _find_column(df.columns, _TIER_COLUMNS)
+        if tcol is None:
+            msg = (
+                f"{where} has no tier column (looked for tier/level/等级/级别, any case); it has "
+                f"{_listed(df.columns)}; add one (1-4 or labels such as 卫生院) or pass tier_column"
+            )
+            raise InputError(msg)
+    raw_tiers = df[tcol].tolist()
+    tiers = [matcher(v) for v in raw_tiers]
+    unknown: dict[str, list[int]] = {}
+    for row, value, tier in zip(df.index, raw_tiers, tiers, strict=True):
+        if tier is None:
+            label = "(blank)" if _is_blank(value) else repr(str(value).strip())
+            unknown.setdefault(label, []).append(int(row))
+    if unknown:
+        listed = "; ".join(
+            f"{label} at {_rows(rows)}" for label, rows in list(unknown.items())[:_MAX_LISTED]
+        )
+        more = f"; … ({len(unknown)} values in all)" if len(unknown) > _MAX_LISTED else ""
+        accepted = "/".join(k for k in DEFAULT_TIER_MAP if not k.isascii())
+        msg = (
+            f"{where}: unknown tier values in column {str(tcol)!r}: {listed}{more}; accepted: "
+            "1-4 (1 village clinic, 2 township health centre, 3 sub-centre, 4 county hospital), "
+            f"their English names, or labels containing {accepted}; or pass tier_map="
+            "{'label': tier}"
+        )
+        raise InputError(msg)
+
+    # names and ids
+    ncol = (
+        _given_column(df.columns, name_column, "name_column", where)
+        if name_column is not None
+        else _find_column(df.columns, _NAME_NAMES)
+    )
+    ecol = _find_column(df.columns, _NAME_EN_NAMES)
+
+    def text(col: Any) -> list[str]:
+        if col is None:
+            return [""] * len(df)
+        return ["" if _is_blank(v) else str(v).strip() for v in df[col].tolist()]
+
+    icol = _find_column(df.columns, _ID_NAMES)
+    if icol is None:
+        ids = [str(r) for r in df.index]
+    else:
+        ids = text(icol)
+        ids = [i[:-2] if re.fullmatch(r"-?\d+\.0", i) else i for i in ids]  # 12.0 from numbers
+        blank = [int(r) for r, i in zip(df.index, ids, strict=True) if i == ""]
+        if blank:
+            msg = (
+                f"{where}: blank ids in column {str(icol)!r} at {_rows(blank)}; fill them in "
+                "or delete the id column (rows are then numbered)"
+            )
+            raise InputError(msg)
+        counts = pd.Series(ids).value_counts()
+        dup = [str(i) for i in counts.index[counts.to_numpy() > 1]]
+        if dup:
+            shown = ", ".join(repr(d) for d in dup[:_MAX_LISTED])
+            more = f", … ({len(dup)} in all)" if len(dup) > _MAX_LISTED else ""
+            msg = (
+                f"{where}: duplicate ids in column {str(icol)!r}: {shown}{more}; make each id "
+                "unique or delete the id column (rows are then numbered)"
+            )
+            raise InputError(msg)
+
+    tier_arr = pd.array(tiers, dtype="int64")
+    out = gpd.GeoDataFrame(
+        {
+            "facility_id": ["file/" + i for i in ids],
+            "name": text(ncol),
+            "name_en": text(ecol),
+            "tier": tier_arr,
+            "tier_name": [TIER_NAMES[int(t)] for t in tier_arr],
+            "source": "file",
+        },
+        geometry=gpd.points_from_xy(lon, lat),
+        crs="EPSG:4326",
+    )
+    out = out.sort_values("tier", ascending=False, kind="stable").reset_index(drop=True)
+    return out[FACILITY_COLUMNS]

@@ -114,7 +114,6 @@ def run_county(
     -------
     CountyRun
     """
-    from .errors import InputError
     from .osm import load_osm
 
     cfg = config or Config()
@@ -146,6 +145,8 @@ def run_county(
         fac = read_facilities(facilities, **user_crs)
     timings["network"] = time.perf_counter() - t0
 
+    _check_facilities_usable(fac, net, b, cfg)
+
     t0 = step("reading population")
     pop_kw: dict[str, Any] = {}
     if crs_in and Path(population).suffix.lower() in (
@@ -163,19 +164,6 @@ def run_county(
     t0 = step("computing travel times and coverage")
     cov = coverage(net, fac, pop, zones=z, boundary=b, config=cfg)
     timings["coverage"] = time.perf_counter() - t0
-    used = cov.facilities
-    if not used["on_network"].any():
-        msg = (
-            f"none of the {len(used)} facilities is within {cfg.max_snap_m:g} m of a road of "
-            "the network; check their coordinates (swapped lat/lon? GCJ-02 without --crs-in?)"
-        )
-        raise InputError(msg)
-    if not used["inside_area"].any():
-        msg = (
-            f"all {len(used)} facilities lie outside the study area; is the facility list for "
-            "this county, and are its coordinates in the CRS given by --crs-in?"
-        )
-        raise InputError(msg)
 
     rec = None
     if recommend:
@@ -229,6 +217,33 @@ def run_county(
         timings_s=timings,
         outputs=outputs,
     )
+
+
+def _check_facilities_usable(
+    fac: gpd.GeoDataFrame, net: RoadNetwork, boundary: gpd.GeoDataFrame, cfg: Config
+) -> None:
+    """Refuse a facility list that cannot be for this county, before any routing."""
+    import shapely
+
+    from .errors import InputError
+
+    x, y = fac.geometry.x.to_numpy(), fac.geometry.y.to_numpy()
+    area = boundary.to_crs("EPSG:4326").geometry.union_all()
+    if not shapely.contains_xy(area, x, y).any():
+        msg = (
+            f"all {len(fac)} facilities lie outside the study area; is the facility list for "
+            "this county, and are its coordinates in the CRS given by --crs-in?"
+        )
+        raise InputError(msg)
+    snapped = net.snap_points(
+        x, y, max_snap_m=cfg.max_snap_m, access_kmh=cfg.access_kmh.get(net.mode, 4.5)
+    )
+    if not snapped["on_network"].any():
+        msg = (
+            f"none of the {len(fac)} facilities is within {cfg.max_snap_m:g} m of a road of "
+            "the network; check their coordinates (swapped lat/lon? GCJ-02 without --crs-in?)"
+        )
+        raise InputError(msg)
 
 
 def _input_record(v: str | Path) -> dict[str, str]:
