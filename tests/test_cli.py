@@ -27,6 +27,9 @@ CONTRACT = [
     "cells.parquet",
     "gaps.geojson",
     "isochrones.geojson",
+    "coverage_curve.csv",
+    "coverage_curve.png",
+    "zones_before_after.csv",
     "map.html",
     "manifest.json",
 ]

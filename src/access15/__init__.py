@@ -20,7 +20,7 @@ from .maps import make_map
 from .network import RoadNetwork, build_network, read_network
 from .osm import OsmData, download_osm, load_osm, read_graphml, read_osm
 from .pipeline import CountyRun, run_county
-from .siting import Recommendation, recommend_upgrades
+from .siting import Recommendation, coverage_curve, recommend_upgrades, sensitivity, solve
 from .travel import PairTimes, nearest_facility, nearest_times, pair_times, times_from_each
 
 __all__ = [
@@ -43,6 +43,7 @@ __all__ = [
     "bd09_to_wgs84",
     "build_network",
     "coverage",
+    "coverage_curve",
     "download_osm",
     "facilities_from_osm",
     "gcj02_to_wgs84",
@@ -63,6 +64,8 @@ __all__ = [
     "recommend_upgrades",
     "run_county",
     "sample_paths",
+    "sensitivity",
+    "solve",
     "times_from_each",
     "to_wgs84",
 ]

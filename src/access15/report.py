@@ -187,7 +187,9 @@ def write_outputs(
                 "k": len(rec.ranking),
                 "baseline_covered_population": rec.baseline_covered,
                 "baseline_share": rec.baseline_covered / rec.population_total,
-                "covered_population_after": float(rec.ranking["objective"].iloc[-1]),
+                "covered_population_after": float(
+                    rec.ranking["cumulative_covered_population"].iloc[-1]
+                ),
                 "share_after": float(rec.ranking["cumulative_share"].iloc[-1]),
                 "sites": rec.ranking["site_id"].tolist(),
                 "method": rec.method,
@@ -217,6 +219,15 @@ def write_outputs(
                 geometry=gpd.points_from_xy(rec.ranking["lon"], rec.ranking["lat"]),
                 crs="EPSG:4326",
             ).to_file(tmp / "recommendations.geojson", driver="GeoJSON")
+        if rec is not None:
+            curve = getattr(rec, "curve", None)
+            if curve is not None and len(curve):
+                curve.to_csv(tmp / "coverage_curve.csv", index=False, float_format="%.6f")
+                with contextlib.suppress(ImportError):  # matplotlib is optional ("plot")
+                    rec.plot_curve(tmp / "coverage_curve.png")
+            zones_ba = getattr(rec, "zones", None)
+            if zones_ba is not None and len(zones_ba):
+                zones_ba.to_csv(tmp / "zones_before_after.csv", index=False, float_format="%.4f")
         if fmap is not None:
             fmap.save(str(tmp / "map.html"))
         if only is not None:

@@ -1,0 +1,426 @@
+"""Site selection: exact = brute force, agreement with spopt; greedy, swap, curve properties."""
+
+from __future__ import annotations
+
+import itertools
+import warnings
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from shapely.geometry import Point
+
+import access15 as ax
+from access15.siting import (
+    SitingProblem,
+    build_problem,
+    candidate_sites,
+    coverage_curve,
+    plot_curve,
+    recommend_upgrades,
+    sensitivity,
+    solve,
+)
+from test_coverage import _cfg, _load
+
+pytest.importorskip("highspy")
+
+
+# ----------------------------------------------------------------------------- brute force
+def _raw_value(kind, t, base, w, zone, sites):
+    """Objective of ``sites`` straight from the raw instance (no aggregation, no savings)."""
+    if kind == "coverage":
+        covered = t[list(sites)].any(axis=0) if sites else np.zeros(t.shape[1], dtype=bool)
+        return float(w[covered].sum())
+    v = base.copy()
+    for j in sites:
+        v = np.minimum(v, t[j])
+    if kind == "median":
+        return float(w @ v / w.sum())
+    if kind == "center":
+        return float(v.max())
+    out = []
+    for z in np.unique(zone):
+        s = zone == z
+        out.append(float(w[s] @ v[s] / w[s].sum()))
+    return max(out)
+
+
+def _brute(kind, t, base, w, zone, m, *, k, budget, cost, must, exclude, site_zone, req):
+    best = None
+    sizes = range(m + 1) if budget is not None else [k]
+    for size in sizes:
+        if budget is not None and k is not None and size > k:
+            continue
+        for combo in itertools.combinations(range(m), size):
+            if set(must) - set(combo) or set(exclude) & set(combo):
+                continue
+            if budget is not None and cost[list(combo)].sum() > budget + 1e-9:
+                continue
+            if any(not (site_zone[list(combo)] == z).any() for z in req):
+                continue
+            val = _raw_value(kind, t, base, w, zone, combo)
+            if best is None or (val > best if kind == "coverage" else val < best):
+                best = val
+    return best
+
+
+@st.composite
+def instances(draw, kind):
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    m = draw(st.integers(2, 6))
+    n = draw(st.integers(1, 18))
+    w = rng.integers(1, 60, n).astype(float)
+    zone = rng.integers(0, 3, n)
+    if kind == "coverage":
+        t = rng.random((m, n)) < 0.35
+        base = None
+    else:
+        base = rng.integers(5, 40, n).astype(float)
+        t = np.where(rng.random((m, n)) < 0.5, rng.integers(0, 45, (m, n)).astype(float), np.inf)
+        if draw(st.booleans()):  # ties between sites and with the current time
+            t = np.where(np.isfinite(t), np.round(t / 10) * 10, t)
+            base = np.round(base / 10) * 10 + 5
+    constrained = draw(st.booleans())
+    use_budget = constrained and draw(st.booleans())
+    k = draw(st.integers(0, m)) if not use_budget else draw(st.one_of(st.none(), st.integers(1, m)))
+    cost = rng.integers(1, 5, m).astype(float) if use_budget else np.ones(m)
+    budget = float(draw(st.integers(1, 10))) if use_budget else None
+    must = [int(rng.integers(m))] if constrained and draw(st.booleans()) else []
+    exclude = (
+        [j for j in [int(rng.integers(m))] if j not in must]
+        if constrained and draw(st.booleans())
+        else []
+    )
+    site_zone = rng.integers(0, 2, m)
+    req = sorted(set(rng.integers(0, 2, draw(st.integers(0, 2))).tolist())) if constrained else []
+    return {
+        "t": t,
+        "base": base,
+        "w": w,
+        "zone": zone,
+        "m": m,
+        "k": k,
+        "budget": budget,
+        "cost": cost,
+        "must": must,
+        "exclude": exclude,
+        "site_zone": site_zone,
+        "req": req,
+    }
+
+
+def _problem(kind, inst, aggregate=True):
+    if kind == "coverage":
+        return SitingProblem.from_coverage(sp.csr_matrix(inst["t"]), inst["w"], aggregate=aggregate)
+    return SitingProblem.from_times(
+        inst["t"],
+        inst["base"],
+        inst["w"],
+        objective=kind,
+        zone=inst["zone"],
+        aggregate=aggregate,
+    )
+
+
+def _check_exact_equals_brute(kind, inst):
+    prob = _problem(kind, inst)
+    kw = {
+        "k": inst["k"],
+        "budget": inst["budget"],
+        "cost": inst["cost"],
+        "must_include": inst["must"],
+        "exclude": inst["exclude"],
+        "site_zone": inst["site_zone"],
+        "required_zones": inst["req"],
+    }
+    brute = _brute(
+        kind,
+        inst["t"],
+        inst["base"],
+        inst["w"],
+        inst["zone"],
+        inst["m"],
+        k=inst["k"],
+        budget=inst["budget"],
+        cost=inst["cost"],
+        must=inst["must"],
+        exclude=inst["exclude"],
+        site_zone=inst["site_zone"],
+        req=inst["req"],
+    )
+    if brute is None:
+        with pytest.raises(ax.InputError):
+            solve(prob, method="exact", **kw)
+        return
+    sol = solve(prob, method="exact", time_limit_s=30, **kw)
+    assert sol.proven, sol
+    assert sol.objective == pytest.approx(brute, rel=1e-6, abs=1e-6)
+    # the reported objective is the raw objective of the sites returned, and they are feasible
+    sites = sol.sites.tolist()
+    raw = _raw_value(kind, inst["t"], inst["base"], inst["w"], inst["zone"], sites)
+    assert raw == pytest.approx(sol.objective, rel=1e-6, abs=1e-6)
+    assert set(inst["must"]) <= set(sites)
+    assert not set(inst["exclude"]) & set(sites)
+    assert all((inst["site_zone"][sites] == z).any() for z in inst["req"])
+    if inst["budget"] is None:
+        assert len(sites) == inst["k"]
+    else:
+        assert inst["cost"][sites].sum() <= inst["budget"] + 1e-9
+    # heuristics are feasible and never beat the optimum; the bound is on the right side
+    for method in ("greedy", "swap"):
+        h = solve(prob, method=method, **kw)
+        hv = _raw_value(kind, inst["t"], inst["base"], inst["w"], inst["zone"], h.sites.tolist())
+        assert hv == pytest.approx(h.objective, rel=1e-6, abs=1e-6)
+        if kind == "coverage":
+            assert hv <= brute + 1e-6
+            assert h.bound >= brute - 1e-6
+        else:
+            assert hv >= brute - 1e-6
+            assert h.bound <= brute + 1e-6
+
+
+_HYP = settings(max_examples=70, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@_HYP
+@given(inst=instances("coverage"))
+def test_exact_mclp_equals_brute_force(inst):
+    _check_exact_equals_brute("coverage", inst)
+
+
+@_HYP
+@given(inst=instances("median"))
+def test_exact_median_equals_brute_force(inst):
+    _check_exact_equals_brute("median", inst)
+
+
+@_HYP
+@given(inst=instances("center"))
+def test_exact_center_equals_brute_force(inst):
+    _check_exact_equals_brute("center", inst)
+
+
+@_HYP
+@given(inst=instances("center-zone"))
+def test_exact_center_zone_equals_brute_force(inst):
+    _check_exact_equals_brute("center-zone", inst)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), kind=st.sampled_from(["median", "center", "center-zone"]))
+def test_aggregation_does_not_change_objectives(seed, kind):
+    rng = np.random.default_rng(seed)
+    m, n = 5, 40
+    # few distinct values so that many rows share a pattern
+    t = np.where(rng.random((m, n)) < 0.5, rng.integers(0, 4, (m, n)) * 5.0, np.inf)
+    base = rng.integers(2, 5, n) * 5.0
+    w = rng.integers(1, 9, n).astype(float)
+    zone = rng.integers(0, 2, n)
+    a = SitingProblem.from_times(t, base, w, objective=kind, zone=zone)
+    b = SitingProblem.from_times(t, base, w, objective=kind, zone=zone, aggregate=False)
+    assert a.n_rows <= b.n_rows
+    for size in range(m + 1):
+        for combo in itertools.combinations(range(m), size):
+            assert a.evaluate(combo) == pytest.approx(b.evaluate(combo), rel=1e-9, abs=1e-9)
+            assert a.evaluate(combo) == pytest.approx(
+                _raw_value(kind, t, base, w, zone, combo), rel=1e-9, abs=1e-9
+            )
+
+
+# ----------------------------------------------------------------------------- spopt
+def test_mclp_objective_equals_spopt():
+    spopt_locate = pytest.importorskip("spopt.locate")
+    pulp = pytest.importorskip("pulp")
+    rng = np.random.default_rng(7)
+    for _ in range(3):
+        n, m, p = 150, 25, 4
+        cover = rng.random((m, n)) < 0.08
+        w = rng.integers(1, 100, n).astype(float)
+        cost = np.where(cover.T, 1.0, 2.0)  # clients x facilities, covered within 1.5
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = spopt_locate.MCLP.from_cost_matrix(cost, w, service_radius=1.5, p_facilities=p)
+            model = model.solve(pulp.PULP_CBC_CMD(msg=False))
+        theirs = float(pulp.value(model.problem.objective))
+        ours = solve(SitingProblem.from_coverage(sp.csr_matrix(cover), w), k=p)
+        assert ours.proven
+        assert ours.objective == pytest.approx(theirs, rel=1e-9)
+
+
+# ----------------------------------------------------------------------------- properties
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), kind=st.sampled_from(["coverage", "median"]))
+def test_greedy_gains_non_increasing_and_curve_never_falls(seed, kind):
+    rng = np.random.default_rng(seed)
+    m, n = int(rng.integers(3, 9)), int(rng.integers(5, 60))
+    if kind == "coverage":
+        prob = SitingProblem.from_coverage(sp.csr_matrix(rng.random((m, n)) < 0.3), rng.random(n))
+    else:
+        t = np.where(rng.random((m, n)) < 0.6, rng.random((m, n)) * 30, np.inf)
+        prob = SitingProblem.from_times(t, rng.random(n) * 30 + 1, rng.random(n), objective=kind)
+    g = solve(prob, k=m, method="greedy")
+    assert (np.diff(g.gains) <= 1e-9).all()
+    assert (g.gains >= -1e-12).all()
+    cv = coverage_curve(prob, m, exact=True)
+    for meth, c in cv.groupby("method"):
+        obj = c.sort_values("k")["objective"].to_numpy()
+        steps = np.diff(obj) if kind == "coverage" else -np.diff(obj)
+        assert (steps >= -1e-9).all(), meth
+    ex = cv[cv["method"] == "exact"].set_index("k")["objective"]
+    gr = cv[cv["method"] == "greedy"].set_index("k")["objective"]
+    better = (ex - gr.loc[ex.index]) if kind == "coverage" else (gr.loc[ex.index] - ex)
+    assert (better >= -1e-9).all()
+
+
+def test_tiny_time_limit_is_not_proven_and_reports_the_gap():
+    rng = np.random.default_rng(3)
+    m, n = 400, 6000
+    cover = sp.random(m, n, density=0.02, random_state=rng, format="csr") > 0
+    prob = SitingProblem.from_coverage(cover, rng.integers(1, 100, n).astype(float))
+    sol = solve(prob, k=25, method="exact", time_limit_s=0.05)
+    assert not sol.proven
+    assert sol.status != "Optimal"
+    assert np.isfinite(sol.gap)
+    assert sol.gap > 0
+    assert sol.bound > sol.objective
+
+
+def test_swap_improves_on_greedy_somewhere():
+    # greedy takes the big middle site; two side sites together cover more
+    cover = np.array([[1, 1, 1, 1, 0, 0], [1, 1, 1, 0, 0, 0], [0, 0, 0, 1, 1, 1]], dtype=bool)
+    w = np.array([2.0, 2.0, 2.0, 2.0, 1.5, 1.5])
+    prob = SitingProblem.from_coverage(cover, w)
+    g, s, e = (solve(prob, k=2, method=x) for x in ("greedy", "swap", "exact"))
+    assert g.sites.tolist() == [0, 2]  # greedy 8 + 3 = 11 = optimum here
+    assert s.objective >= g.objective
+    assert e.objective == pytest.approx(11.0)
+    # a case where greedy is beaten: w favours the union of 1 and 2
+    w2 = np.array([1.0, 1.0, 1.0, 1.0, 1.0, 1.0])
+    prob2 = SitingProblem.from_coverage(
+        np.array([[1, 1, 1, 1, 0, 0], [1, 1, 1, 0, 0, 0], [0, 0, 0, 1, 1, 1]], dtype=bool), w2
+    )
+    g2 = solve(prob2, k=2, method="greedy")
+    s2 = solve(prob2, k=2, method="swap")
+    assert g2.objective == 6.0
+    assert s2.objective == 6.0
+
+
+# ----------------------------------------------------------------------------- on a county
+def test_recommend_objectives_on_tiny_county(tiny):
+    net, fac, pop, zones = _load(tiny)
+    cov = ax.coverage(net, fac, pop, zones=zones, config=_cfg(3.0, min_tier=3))
+    for objective in ("coverage", "median", "center", "center-zone"):
+        rec = recommend_upgrades(net, cov, k=1, objective=objective, zones=zones)
+        assert rec.ranking["site_id"].tolist() == ["node/202"]
+        assert rec.proven
+        assert rec.objective_name == objective
+        z = rec.zones
+        assert z["population"].sum() == pytest.approx(1180.0)
+        assert z["covered_after"].sum() == pytest.approx(
+            rec.ranking["cumulative_covered_population"].iloc[-1]
+        )
+    rec = recommend_upgrades(net, cov, k=1)
+    assert rec.method == "exact (HiGHS)"
+    cv = rec.curve
+    assert set(cv["method"]) == {"greedy", "exact"}
+    assert cv.loc[cv["k"] == 0, "share"].iloc[0] == pytest.approx(600 / 1180)
+    assert cv.loc[cv["k"] == 1, "share"].max() == pytest.approx(1070 / 1180)
+
+
+def test_recommend_constraints_and_errors(tiny):
+    net, fac, pop, zones = _load(tiny)
+    cov = ax.coverage(net, fac, pop, zones=zones, config=_cfg(3.0, min_tier=3))
+    with pytest.raises(ax.InputError, match="not among the candidates"):
+        recommend_upgrades(net, cov, k=1, must_include=["node/999"])
+    with pytest.raises(ax.InputError, match="over 1 min to the county hospital"):
+        recommend_upgrades(net, cov, k=1, must_include=["node/202"], max_minutes_to_hospital=1)
+    with pytest.raises(ax.InputError, match="larger than the 0"):
+        recommend_upgrades(net, cov, k=1, exclude=["node/202"])
+    rec = recommend_upgrades(net, cov, budget=5.0, cost={"node/202": 2.0})
+    assert rec.ranking["cost"].tolist() == [2.0]
+    with pytest.raises(ax.InputError, match="budget"):
+        recommend_upgrades(net, cov, budget=1.0, cost={"node/202": 2.0}, per_zone=["E"])
+    with pytest.raises(ax.InputError, match="unknown objective"):
+        recommend_upgrades(net, cov, k=1, objective="fastest")
+
+
+def test_user_and_generated_candidates(tiny):
+    net, fac, pop, zones = _load(tiny)
+    cov = ax.coverage(net, fac, pop, zones=zones, config=_cfg(3.0, min_tier=3))
+    pts = gpd.GeoDataFrame(
+        {"id": ["A", "B"], "name": ["near node 4", "far away"], "cost": [3.0, 1.0]},
+        geometry=[Point(100.03, 0.0001), Point(101.0, 1.0)],
+        crs="EPSG:4326",
+    )
+    cand = candidate_sites(net, cov, pts, zones=zones)
+    assert cand["on_network"].tolist() == [True, False]
+    assert cand["zone_id"].iloc[0] == "E"
+    assert cand["cost"].tolist() == [3.0, 1.0]
+    rec = recommend_upgrades(net, cov, k=1, candidates=pts, zones=zones)
+    assert rec.ranking["site_id"].tolist() == ["A"]
+    assert rec.candidates.set_index("site_id").loc["B", "reason"] == "off the road network"
+    both = candidate_sites(net, cov, ["tier2", "nodes"], spacing_m=1500.0)
+    assert {"tier2", "node"} <= set(both["kind"])
+    assert both["site_id"].is_unique
+    gaps = candidate_sites(net, cov, "gaps", min_people=1.0)
+    assert (gaps["kind"] == "gap").all()
+
+
+def test_sensitivity_and_plot(tiny, tmp_path):
+    net, fac, pop, zones = _load(tiny)
+    cov = ax.coverage(net, fac, pop, zones=zones, config=_cfg(3.0, min_tier=3))
+    s = sensitivity(net, cov, zones=zones, k=1, minutes_offsets=(-1.0, 0.0, 1.0))
+    assert len(s.scenarios) == 9
+    assert s.stability["site_id"].tolist() == ["node/202"]
+    assert s.stability["times_in_top_k"].iloc[0] == 9
+    pytest.importorskip("matplotlib")
+    rec = recommend_upgrades(net, cov, k=1)
+    out = tmp_path / "curve.png"
+    rec.plot_curve(out, title="tiny")
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    plot_curve(rec.curve, tmp_path / "c2.png", y="objective")
+
+
+@pytest.fixture(scope="module")
+def sample_county():
+    p = ax.sample_paths()
+    osm = ax.read_osm(p["osm"])
+    net = ax.build_network(osm)
+    fac = ax.facilities_from_osm(osm)
+    county = ax.read_boundary(p["county"])
+    pop = ax.read_population(p["population"], boundary=county)
+    zones = ax.read_zones(p["townships"])
+    return net, ax.coverage(net, fac, pop, zones=zones), zones, fac
+
+
+@pytest.mark.slow
+def test_sample_county_exact_equals_enumeration_and_rerun(sample_county):
+    net, cov, zones, fac = sample_county
+    cand = candidate_sites(net, cov, zones=zones)
+    for objective in ("coverage", "median", "center-zone"):
+        prob = build_problem(net, cov, cand, objective=objective)
+        assert prob.n_rows < prob.n_cells / 5  # aggregation pays
+        sol = solve(prob, k=2)
+        assert sol.proven
+        vals = [prob.evaluate(c) for c in itertools.combinations(range(prob.n_sites), 2)]
+        best = max(vals) if objective == "coverage" else min(vals)
+        assert sol.objective == pytest.approx(best, rel=1e-9)
+    # independent check: promote the chosen centres to tier 3 and rerun coverage
+    rec = recommend_upgrades(net, cov, k=3, objective="median", curve=False)
+    up = fac.copy()
+    up.loc[up["facility_id"].isin(rec.ranking["site_id"]), "tier"] = 3
+    after = ax.coverage(net, up, cov.population, zones=zones).cells
+    m = after["minutes_subcentre"].to_numpy()
+    ok = np.isfinite(m)
+    mean = float(np.average(m[ok], weights=after["pop"].to_numpy()[ok]))
+    assert rec.ranking["objective"].iloc[-1] == pytest.approx(mean, rel=1e-9)
+    assert rec.ranking["mean_minutes"].iloc[-1] == pytest.approx(mean, rel=1e-9)
+    cov_share = float(after["pop"][m <= 30.0].sum()) / float(after["pop"].sum())
+    assert rec.ranking["cumulative_share"].iloc[-1] == pytest.approx(cov_share, rel=1e-9)
+    assert isinstance(rec.zones, pd.DataFrame)
