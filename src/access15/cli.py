@@ -79,8 +79,9 @@ def demo(
     Reads the sample's OSM roads (PBF), facilities and WorldPop-style population raster,
     computes who is within 15 minutes of a facility by car, ranks K township health centres to
     upgrade to sub-centres (30-minute coverage), and writes summary.json,
-    coverage_by_zone.csv, recommendations.csv, travel_time.tif, facilities.geojson, map.html
-    and manifest.json into --out.
+    coverage_by_zone.csv, travel_time.tif, facilities.geojson, cells.parquet, gaps.geojson,
+    isochrones.geojson, recommendations.csv/.geojson, coverage_curve.csv/.png,
+    zones_before_after.csv, map.html and manifest.json into --out.
 
     Example:
 
