@@ -495,16 +495,14 @@ def _read_vector(path: str | Path, what: str, crs_in: str | int | None) -> gpd.G
     if not p.is_file():
         msg = f"{what} file {str(p)!r} not found; give a GeoJSON or GeoPackage file"
         raise InputError(msg)
-    try:
-        gdf = gpd.read_file(p)
-    except Exception as exc:  # pyogrio raises several types for unreadable files
-        msg = (
-            f"cannot read {what} file {str(p)!r} ({type(exc).__name__}); is it GeoJSON/GeoPackage?"
-        )
-        raise InputError(msg) from None
-    if gdf.empty:
-        msg = f"{what} file {str(p)!r} has no features"
-        raise InputError(msg)
+    from ._io import read_vector_file
+
+    gdf = read_vector_file(
+        p,
+        what=what,
+        hint="is it GeoJSON/GeoPackage?",
+        empty=f"{what} file {str(p)!r} has no features",
+    )
     if not gdf.geom_type.isin(["Polygon", "MultiPolygon"]).all():
         kinds = sorted({str(t) for t in gdf.geom_type})
         msg = f"{what} file {str(p)!r} must contain polygons, found {kinds}"

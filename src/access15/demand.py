@@ -647,18 +647,14 @@ def _read_csv(p: Path) -> pd.DataFrame:
 
 
 def _read_vector_points(p: Path) -> gpd.GeoDataFrame:
-    import geopandas as gpd
+    from ._io import read_vector_file
 
-    try:
-        gdf = gpd.read_file(p)
-    except Exception as exc:  # pyogrio raises several types for unreadable files
-        msg = (
-            f"cannot read points file {str(p)!r} ({type(exc).__name__}); is it GeoJSON/GeoPackage?"
-        )
-        raise InputError(msg) from None
-    if gdf.empty:
-        msg = f"points file {str(p)!r} has no features; give one point per village or census point"
-        raise InputError(msg)
+    gdf = read_vector_file(
+        p,
+        what="points",
+        hint="is it GeoJSON/GeoPackage?",
+        empty=f"points file {str(p)!r} has no features; give one point per village or census point",
+    )
     missing = gdf.geometry.isna() | gdf.geometry.is_empty
     if missing.any():
         msg = f"{int(missing.sum()):,} features in {str(p)!r} have no geometry; fix or remove them"

@@ -324,17 +324,14 @@ def _read_table(p: Path) -> pd.DataFrame:
 
 
 def _read_vector(p: Path) -> gpd.GeoDataFrame:
-    try:
-        gdf = gpd.read_file(p)
-    except Exception as exc:  # pyogrio raises several types for unreadable files
-        msg = (
-            f"cannot read facility file {str(p)!r} ({type(exc).__name__}); is it GeoJSON/"
-            "GeoPackage (or a CSV with lon/lat columns)?"
-        )
-        raise InputError(msg) from None
-    if gdf.empty:
-        msg = f"facility file {str(p)!r} has no features; give one point per facility"
-        raise InputError(msg)
+    from ._io import read_vector_file
+
+    gdf = read_vector_file(
+        p,
+        what="facility",
+        hint="is it GeoJSON/GeoPackage (or a CSV with lon/lat columns)?",
+        empty=f"facility file {str(p)!r} has no features; give one point per facility",
+    )
     gdf.index = pd.RangeIndex(1, len(gdf) + 1)
     missing = gdf.geometry.isna().to_numpy() | gdf.geometry.is_empty.to_numpy()
     if missing.any():
