@@ -1821,6 +1821,9 @@ def _population(b: _Builder, origin: tuple[float, float]) -> tuple[npt.NDArray[n
     background = rng.gamma(0.6, 0.16, pop.shape) * (1 - mm) + rng.gamma(0.4, 0.07, pop.shape) * mm
     background[rng.random(pop.shape) < 0.35] = 0.0
     pop += background
+    # Quantise to 1/256 person: exp() and sums differ by an ulp between CPUs (SIMD paths), and
+    # the committed bytes must not depend on the machine that regenerates them.
+    pop = np.round(pop * 256.0) / 256.0
     pop[pop < 0.03] = 0.0  # empty cells: far tails of the kernels without background
     pop[shapely.contains_xy(b.land.river_poly, x, y)] = 0.0
     valid = shapely.contains_xy(b.land.county, x, y)
