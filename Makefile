@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 OUT    ?= out/demo
 
-.PHONY: setup demo test lint format sample bench clean
+.PHONY: setup demo test lint format sample bench notebooks clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "access15 needs Python >= 3.11; run e.g. make PYTHON=python3.11")'
@@ -35,6 +35,9 @@ sample: $(STAMP)  ## regenerate data/sample and data/boundaries (byte-identical)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+notebooks: $(STAMP)  ## execute the tutorial notebooks into out/notebooks/ (committed ones untouched)
+	$(BIN)/python notebooks/run.py --out out/notebooks
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .ruff_cache

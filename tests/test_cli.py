@@ -30,6 +30,11 @@ CONTRACT = [
     "coverage_curve.csv",
     "coverage_curve.png",
     "zones_before_after.csv",
+    "sensitivity.csv",
+    "sensitivity_scenarios.csv",
+    "report.html",
+    "coverage_map.png",
+    "travel_time_distribution.png",
     "map.html",
     "manifest.json",
 ]
@@ -179,3 +184,30 @@ def test_demo_cell_table_and_bands_agree_with_summary(demo_out):
     gaps = gpd.read_file(out / "gaps.geojson")
     uncovered = total - summary["levels"]["basic"]["covered_population"]
     assert gaps["population"].sum() == pytest.approx(uncovered)
+
+
+@pytest.mark.slow
+def test_demo_robustness_counts_agree_with_the_scenarios(demo_out):
+    """sensitivity.csv's counts are recounted from sensitivity_scenarios.csv's site lists."""
+    import pandas as pd
+
+    out, proc = demo_out
+    assert proc.returncode == 0, proc.stderr
+    scen = pd.read_csv(out / "sensitivity_scenarios.csv")
+    stab = pd.read_csv(out / "sensitivity.csv")
+    rec = pd.read_csv(out / "recommendations.csv")
+    assert len(scen) == 9  # speeds x0.8/1/1.2 times thresholds 25/30/35 min
+    assert set(scen["speed_factor"]) == {0.8, 1.0, 1.2}
+    assert set(scen["minutes"]) == {25.0, 30.0, 35.0}
+    counts: dict[str, int] = {}
+    for sites in scen["sites"]:
+        ids = sites.split(",")
+        assert len(ids) == len(rec)  # every scenario ranks the same K
+        for sid in ids:
+            counts[sid] = counts.get(sid, 0) + 1
+    assert dict(zip(stab["site_id"], stab["times_in_top_k"], strict=True)) == counts
+    base = scen[(scen["speed_factor"] == 1.0) & (scen["minutes"] == 30.0)]["sites"].iloc[0]
+    assert set(base.split(",")) == set(rec["site_id"])  # the base scenario is the ranking itself
+    for r in rec.itertuples():
+        assert r.robustness == pytest.approx(counts[r.site_id] / len(scen), abs=1e-6)
+    assert "scenarios" in proc.stdout

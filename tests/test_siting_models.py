@@ -424,3 +424,40 @@ def test_sample_county_exact_equals_enumeration_and_rerun(sample_county):
     cov_share = float(after["pop"][m <= 30.0].sum()) / float(after["pop"].sum())
     assert rec.ranking["cumulative_share"].iloc[-1] == pytest.approx(cov_share, rel=1e-9)
     assert isinstance(rec.zones, pd.DataFrame)
+
+
+# ------------------------------------------------------------------ budgeted greedy guarantee
+def test_budget_greedy_is_not_fooled_by_a_cheap_small_site():
+    """Gain-per-cost alone picks the cheap site (ratio 20) and then cannot afford the big one.
+
+    Site 0 costs 0.1 and covers 2 people; site 1 costs 10 and covers 100; budget 10. The
+    cost-effectiveness greedy alone gets 2 people; with the best-single-site run it gets 100.
+    """
+    t = np.zeros((2, 102), dtype=bool)
+    t[0, :2] = True
+    t[1, 2:] = True
+    prob = SitingProblem.from_coverage(sp.csr_matrix(t), np.ones(102))
+    for method in ("greedy", "swap"):
+        sol = solve(prob, method=method, k=None, budget=10.0, cost=[0.1, 10.0])
+        assert sol.sites.tolist() == [1], method
+        assert sol.objective == pytest.approx(100.0)
+    exact = solve(prob, method="exact", k=None, budget=10.0, cost=[0.1, 10.0])
+    assert exact.proven
+    assert exact.objective == pytest.approx(100.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_budget_greedy_at_least_best_single_site(seed):
+    """With a budget the greedy never does worse than the best single affordable site."""
+    rng = np.random.default_rng(seed)
+    m, n = int(rng.integers(2, 8)), int(rng.integers(3, 40))
+    t = rng.random((m, n)) < 0.3
+    w = rng.integers(1, 50, n).astype(float)
+    cost = rng.uniform(0.1, 5.0, m)
+    budget = float(rng.uniform(cost.min(), cost.sum()))
+    prob = SitingProblem.from_coverage(sp.csr_matrix(t), w)
+    single = max(float(w[t[j]].sum()) for j in range(m) if cost[j] <= budget)
+    sol = solve(prob, method="greedy", k=None, budget=budget, cost=cost)
+    assert cost[sol.sites].sum() <= budget + 1e-9
+    assert sol.objective >= single - 1e-9

@@ -3,69 +3,112 @@
 >>> import access15 as ax
 >>> ax.Config().levels[0].minutes
 15.0
+
+The public names are loaded on first use (PEP 562), so ``import access15`` does not import
+numpy, geopandas or numba until a function needs them. To export a new name, add one line
+``"name": "module",`` to ``_EXPORTS``.
 """
 
 from __future__ import annotations
 
-from ._data import sample_paths
-from ._version import __version__
-from .areas import bd09_to_wgs84, gcj02_to_wgs84, read_boundary, read_zones, to_wgs84
-from .config import Config, ServiceLevel, load_config
-from .coverage import CoverageResult, coverage
-from .demand import DemandCells, read_population
-from .errors import Access15Error, DataDownloadError, InputError, NetworkError, SolverError
-from .facilities import facilities_from_osm, read_facilities
-from .isochrones import band_table, isochrones
-from .maps import make_map
-from .network import RoadNetwork, build_network, read_network
-from .osm import OsmData, download_osm, load_osm, read_graphml, read_osm
-from .pipeline import CountyRun, run_county
-from .siting import Recommendation, coverage_curve, recommend_upgrades, sensitivity, solve
-from .travel import PairTimes, nearest_facility, nearest_times, pair_times, times_from_each
+import importlib
+import sys
+import types
+from typing import Any
 
-__all__ = [
-    "Access15Error",
-    "Config",
-    "CountyRun",
-    "CoverageResult",
-    "DataDownloadError",
-    "DemandCells",
-    "InputError",
-    "NetworkError",
-    "OsmData",
-    "PairTimes",
-    "Recommendation",
-    "RoadNetwork",
-    "ServiceLevel",
-    "SolverError",
-    "__version__",
-    "band_table",
-    "bd09_to_wgs84",
-    "build_network",
-    "coverage",
-    "coverage_curve",
-    "download_osm",
-    "facilities_from_osm",
-    "gcj02_to_wgs84",
-    "isochrones",
-    "load_config",
-    "load_osm",
-    "make_map",
-    "nearest_facility",
-    "nearest_times",
-    "pair_times",
-    "read_boundary",
-    "read_facilities",
-    "read_graphml",
-    "read_network",
-    "read_osm",
-    "read_population",
-    "read_zones",
-    "recommend_upgrades",
-    "run_county",
-    "sample_paths",
-    "sensitivity",
-    "solve",
-    "times_from_each",
-    "to_wgs84",
-]
+from ._version import __version__
+
+# public name -> module of the package that defines it (one line per name, grouped by module)
+_EXPORTS: dict[str, str] = {
+    "sample_paths": "_data",
+    "bd09_to_wgs84": "areas",
+    "gcj02_to_wgs84": "areas",
+    "read_boundary": "areas",
+    "read_zones": "areas",
+    "to_wgs84": "areas",
+    "wgs84_to_gcj02": "areas",
+    "Config": "config",
+    "ServiceLevel": "config",
+    "load_config": "config",
+    "CoverageResult": "coverage",
+    "coverage": "coverage",
+    "DemandCells": "demand",
+    "read_population": "demand",
+    "Access15Error": "errors",
+    "DataDownloadError": "errors",
+    "InputError": "errors",
+    "NetworkError": "errors",
+    "SolverError": "errors",
+    "facilities_from_osm": "facilities",
+    "coverage_map": "figures",
+    "travel_time_distribution": "figures",
+    "write_figures": "figures",
+    "build_report": "htmlreport",
+    "write_report": "htmlreport",
+    "read_facilities": "facilities",
+    "band_table": "isochrones",
+    "isochrones": "isochrones",
+    "add_basemap": "maps",
+    "make_map": "maps",
+    "tianditu_tiles": "maps",
+    "RoadNetwork": "network",
+    "build_network": "network",
+    "read_network": "network",
+    "OsmData": "osm",
+    "download_osm": "osm",
+    "load_osm": "osm",
+    "read_graphml": "osm",
+    "read_osm": "osm",
+    "CountyRun": "pipeline",
+    "run_county": "pipeline",
+    "Recommendation": "siting",
+    "Sensitivity": "siting",
+    "Solution": "siting",
+    "coverage_curve": "siting",
+    "recommend_upgrades": "siting",
+    "sensitivity": "siting",
+    "solve": "siting",
+    "PairTimes": "travel",
+    "nearest_facility": "travel",
+    "nearest_times": "travel",
+    "pair_times": "travel",
+    "times_from_each": "travel",
+}
+
+__all__ = ["__version__", *sorted(_EXPORTS)]
+
+
+def __getattr__(name: str) -> Any:
+    """Import the module defining a public name on first access (PEP 562)."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        msg = f"module {__name__!r} has no attribute {name!r}"
+        raise AttributeError(msg)
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # later lookups are plain attribute reads
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+class _Package(types.ModuleType):
+    """The package module, keeping ``coverage`` and ``isochrones`` the functions.
+
+    Importing a submodule binds it as an attribute of its package. ``access15.coverage`` and
+    ``access15.isochrones`` are both a submodule and a public function; the function wins, as it
+    did when everything was imported eagerly (``from access15.coverage import ...`` is unaffected).
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if (
+            isinstance(value, types.ModuleType)
+            and value.__name__ == f"{__name__}.{name}"
+            and _EXPORTS.get(name) == name
+        ):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

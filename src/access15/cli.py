@@ -73,6 +73,23 @@ def demo(
         Path, typer.Option("--out", "-o", help="Folder for the outputs (created if missing).")
     ] = Path("out/demo"),
     k: Annotated[int, typer.Option("--k", "-k", min=1, help="Township centres to upgrade.")] = 3,
+    robustness: Annotated[
+        bool,
+        typer.Option(
+            "--robustness/--no-robustness",
+            help="Rerun the ranking with speeds ±20 % and the threshold ±5 min (9 scenarios).",
+        ),
+    ] = True,
+    lang: LangOpt = None,
+    basemap: Annotated[
+        str,
+        typer.Option(
+            "--basemap",
+            help="Map background: none (default: the sample's roads are not real), osm, "
+            "positron or tianditu.",
+        ),
+    ] = "none",
+    tianditu_key: TiandituKeyOpt = None,
 ) -> None:
     """Run the full pipeline on the bundled SYNTHETIC sample county.
 
@@ -81,11 +98,12 @@ def demo(
     upgrade to sub-centres (30-minute coverage), and writes summary.json,
     coverage_by_zone.csv, travel_time.tif, facilities.geojson, cells.parquet, gaps.geojson,
     isochrones.geojson, recommendations.csv/.geojson, coverage_curve.csv/.png,
-    zones_before_after.csv, map.html and manifest.json into --out.
+    zones_before_after.csv, sensitivity.csv, sensitivity_scenarios.csv, map.html,
+    coverage_map.png, travel_time_distribution.png, report.html and manifest.json into --out.
 
     Example:
 
-        access15 demo --out out/demo
+        access15 demo --out out/demo --lang en
     """
     from ._data import sample_paths
     from .pipeline import run_county
@@ -99,6 +117,7 @@ def demo(
         )
         raise InputError(msg)
     title = "Synthetic sample county (not a real place) — 15-minute access"
+    _check_map_options(lang, basemap, tianditu_key)
     with _progress() as progress:
         task = progress.add_task("starting", total=None)
         run = run_county(
@@ -107,8 +126,11 @@ def demo(
             boundary=paths["county"],
             zones=paths["townships"],
             k=k,
+            robustness=robustness,
             title=title,
-            basemap=None,
+            basemap=None if basemap == "none" else basemap,
+            tianditu_key=tianditu_key,
+            lang=lang,
             out_dir=out,
             on_step=lambda label: progress.update(task, description=label),
             extra_summary={"title": title, "synthetic": True},
@@ -195,7 +217,29 @@ OutOpt = Annotated[
 ]
 BasemapOpt = Annotated[
     str,
-    typer.Option("--basemap", help="Map background: osm, positron or none."),
+    typer.Option(
+        "--basemap",
+        help="Map background: osm, positron, tianditu (needs --tianditu-key) or none.",
+    ),
+]
+TiandituKeyOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--tianditu-key",
+        envvar="TIANDITU_KEY",
+        show_envvar=True,
+        show_default=False,
+        help="Tianditu browser key for --basemap tianditu (written into map.html).",
+    ),
+]
+LangOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--lang",
+        help="Labels of map.html, figures and report.html: zh or en "
+        "(default: zh when the county's names are Chinese).",
+        show_default=False,
+    ),
 ]
 CacheOpt = Annotated[
     Path | None,
@@ -242,6 +286,25 @@ def _config(config: Path | None, minutes: float | None, k: int | None = None):
     return cfg
 
 
+def _check_map_options(lang: str | None, basemap: str, tianditu_key: str | None) -> None:
+    """Refuse a bad --lang, --basemap or a Tianditu basemap without a key, before any work."""
+    from ._i18n import resolve_lang
+    from .maps import BASEMAPS, check_basemap
+
+    if lang is not None:
+        resolve_lang(lang)
+    if basemap not in BASEMAPS:
+        msg = f"--basemap {basemap!r} is not one of {', '.join(BASEMAPS)}"
+        raise InputError(msg)
+    if basemap == "tianditu" and not (tianditu_key or "").strip():
+        msg = (
+            "--basemap tianditu needs a Tianditu key: pass --tianditu-key KEY or set "
+            "TIANDITU_KEY (a free browser key from the Tianditu developer console)"
+        )
+        raise InputError(msg)
+    check_basemap(basemap, tianditu_key)
+
+
 def _run(
     *,
     osm: str | None,
@@ -259,7 +322,10 @@ def _run(
     basemap: str = "none",
     k: int | None = None,
     recommend: bool = False,
+    robustness: bool = False,
     only: set[str] | None = None,
+    lang: str | None = None,
+    tianditu_key: str | None = None,
 ) -> None:
     from .pipeline import run_county
 
@@ -271,9 +337,7 @@ def _run(
 
         name = read_boundary(boundary, **({"crs_in": crs_in} if crs_in else {}))["name"].iloc[0]
         out = Path("out") / safe_name(name)
-    if basemap not in ("osm", "positron", "none"):
-        msg = f"--basemap {basemap!r} is not one of osm, positron, none"
-        raise InputError(msg)
+    _check_map_options(lang, basemap, tianditu_key)
     with _progress() as progress:
         task = progress.add_task("starting", total=None)
         run = run_county(
@@ -287,8 +351,11 @@ def _run(
             mode=mode,
             k=k,
             recommend=recommend,
+            robustness=robustness,
             title=f"{Path(boundary).stem} — {cfg.levels[0].minutes:g}-minute access",
             basemap=None if basemap == "none" else basemap,
+            tianditu_key=tianditu_key,
+            lang=lang,
             out_dir=out,
             only=only,
             cache_dir=cache_dir,
@@ -312,12 +379,16 @@ def coverage(
     minutes: MinutesOpt = None,
     config: ConfigOpt = None,
     basemap: BasemapOpt = "osm",
+    tianditu_key: TiandituKeyOpt = None,
+    lang: LangOpt = None,
     cache_dir: CacheOpt = None,
 ) -> None:
     """Who is within 15 minutes of a facility: tables, travel-time surface, gaps, map.
 
     Writes summary.json, coverage_by_zone.csv, travel_time.tif, facilities.geojson,
-    cells.parquet, gaps.geojson, isochrones.geojson, map.html and manifest.json into --out.
+    cells.parquet, gaps.geojson, isochrones.geojson, map.html, coverage_map.png,
+    travel_time_distribution.png, report.html (one page to print or pass on) and
+    manifest.json into --out.
 
     Example (a facility list geocoded with AMap, i.e. GCJ-02):
 
@@ -343,13 +414,25 @@ def recommend(
     minutes: MinutesOpt = None,
     config: ConfigOpt = None,
     basemap: BasemapOpt = "osm",
+    tianditu_key: TiandituKeyOpt = None,
+    lang: LangOpt = None,
     cache_dir: CacheOpt = None,
+    robustness: Annotated[
+        bool,
+        typer.Option(
+            "--robustness/--no-robustness",
+            help="Rerun the ranking with speeds ±20 % and the threshold ±5 min (9 scenarios) "
+            "and report how often each site stays in the top K (sensitivity.csv).",
+        ),
+    ] = True,
 ) -> None:
     """Rank K township health centres to upgrade into sub-centres (plus all coverage outputs).
 
     The ranking maximises the population within 30 minutes of a sub-centre or the county
     hospital (configurable); each site's added population is its marginal gain, so the list
-    can be cut at any K. Adds recommendations.csv/.geojson to the coverage outputs.
+    can be cut at any K. Adds recommendations.csv/.geojson, coverage_curve.csv/.png,
+    zones_before_after.csv and (unless --no-robustness) sensitivity.csv and
+    sensitivity_scenarios.csv to the coverage outputs.
 
     Example:
 
@@ -405,6 +488,8 @@ def map_(
     k: Annotated[int, typer.Option("--k", "-k", min=1, help="Upgrades shown on the map.")] = 3,
     config: ConfigOpt = None,
     basemap: BasemapOpt = "osm",
+    tianditu_key: TiandituKeyOpt = None,
+    lang: LangOpt = None,
     cache_dir: CacheOpt = None,
 ) -> None:
     """Draw the interactive map alone (map.html): travel times, facilities, upgrades.
@@ -458,6 +543,148 @@ def fetch(
         f"{len(data.facilities):,} health facilities cached; use --place with the same "
         "name (or the same boundary) to run offline"
     )
+
+
+@app.command()
+def batch(
+    counties: Annotated[
+        Path,
+        typer.Argument(help="CSV with one row per county (columns below).", show_default=False),
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Batch folder: one sub-folder per county, summary.csv/.parquet, map.html. "
+            "Default: out/<CSV name>.",
+            show_default=False,
+        ),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="Address of a running Dask scheduler (tcp://host:8786), e.g. from "
+            "dask-jobqueue (Slurm/PBS) or Kubernetes; default: start a local cluster.",
+            show_default=False,
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            "-w",
+            min=1,
+            help="Local cluster: worker processes (default: one per core). With --scheduler: "
+            "wait until this many workers are connected.",
+            show_default=False,
+        ),
+    ] = None,
+    retries: Annotated[
+        int,
+        typer.Option(
+            "--retries", min=0, help="Extra attempts after an unexpected error or a dead worker."
+        ),
+    ] = 2,
+    force: Annotated[
+        bool, typer.Option("--force", help="Rerun counties whose outputs are already complete.")
+    ] = False,
+    basemap: Annotated[
+        str, typer.Option("--basemap", help="Map background: none, osm, positron or tianditu.")
+    ] = "none",
+    cache_dir: CacheOpt = None,
+) -> None:
+    """Run many counties on a Dask cluster and roll the results up into one table and map.
+
+    COUNTIES is a CSV, one row per county: id, osm (file or place name), population and
+    boundary are required; name, zones, facilities, k, crs_in, mode, minutes, config and
+    robustness are optional (blank = default); paths are relative to the CSV. The whole file
+    is checked first and every problem listed. Each county runs as one task (into
+    OUT/<id>/); a county with bad input is recorded as failed and the others go on,
+    unexpected errors and dead workers are retried, and a rerun skips counties whose outputs
+    are complete. Writes OUT/summary.csv, OUT/summary.parquet (GeoParquet), OUT/map.html
+    (coverage by county) and OUT/batch.json. Exit code 1 when any county failed.
+
+    Example:
+
+        access15 batch counties.csv --out out/province --workers 8
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, TimeRemainingColumn
+
+    from .batch import read_counties, run_batch
+    from .report import safe_name
+
+    specs = read_counties(counties)  # every problem of the CSV, before any cluster starts
+    out = out if out is not None else Path("out") / safe_name(counties.stem, default="batch")
+    if not _State.debug:  # Dask's scheduler and nannies log at INFO through our root handler
+        import distributed  # noqa: F401  (sets its loggers' levels on import; quiet them after)
+
+        logging.getLogger("distributed").setLevel(logging.ERROR)
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+        disable=_State.quiet or not err_console.is_terminal,
+    )
+
+    def on_progress(rec: dict, done: int, total: int) -> None:
+        progress.update(task, completed=done, description=f"{rec['id']}: {rec['status']}")
+        if progress.disable and not _State.quiet:
+            err = f" ({rec['error']})" if rec.get("error") else ""
+            err_console.print(
+                f"[{done}/{total}] {rec['id']}: {rec['status']}{err}",
+                highlight=False,
+                markup=False,
+                soft_wrap=True,
+            )
+
+    with progress:
+        task = progress.add_task(f"{len(specs)} counties", total=len(specs))
+        result = run_batch(
+            specs,
+            out,
+            scheduler=scheduler,
+            workers=workers,
+            retries=retries,
+            resume=not force,
+            basemap=None if basemap == "none" else basemap,
+            cache_dir=cache_dir,
+            on_progress=on_progress,
+        )
+    c = result.counts
+    if not _State.quiet:
+        out_console.print(
+            f"[bold]access15 batch[/bold] — {len(result.summary)} counties in "
+            f"{result.seconds:.1f} s on {result.workers} workers: {c['ok']} ok, "
+            f"{c['skipped-complete']} already complete, {c['failed']} failed"
+        )
+        failed = result.failed
+        if len(failed):
+            t = Table(title="Failed counties")
+            for col in ("id", "name", "attempts", "error"):
+                t.add_column(col)
+            for r in failed.head(20).itertuples():
+                t.add_row(str(r.id), str(r.name), str(r.attempts), str(r.error))
+            out_console.print(t)
+        out_console.print(
+            f"outputs in {result.out_dir}/: summary.csv, summary.parquet, map.html, batch.json "
+            "and one folder per county"
+        )
+    if c["failed"]:
+        err_console.print(
+            f"error: {c['failed']} of {len(result.summary)} counties failed; their errors are "
+            f"in {result.out_dir / 'summary.csv'}",
+            highlight=False,
+            soft_wrap=True,
+            markup=False,
+        )
+        raise typer.Exit(code=1)
 
 
 @app.command()
@@ -539,19 +766,37 @@ def _print_summary(run: CountyRun, out: Path, *, synthetic: bool = False) -> Non
     rec = run.recommendation
     if rec is not None:
         t = Table(title=f"Township centres to upgrade first ({rec.level.label})")
-        for col in ("rank", "site", "name", "+people", "cumulative share"):
+        sens = run.sensitivity
+        robust = (
+            dict(zip(sens.stability["site_id"], sens.stability["share"], strict=True))
+            if sens is not None
+            else None
+        )
+        cols = ["rank", "site", "name", "+people", "cumulative share"]
+        if robust is not None:
+            cols.append(f"in top {len(rec.ranking)} of {len(sens.scenarios)} scenarios")
+        for col in cols:
             t.add_column(col, justify="right" if col in ("rank", "+people") else "left")
         base = rec.baseline_covered / rec.population_total
-        t.add_row("0", "", "(today)", "", f"{base:.1%}")
+        t.add_row("0", "", "(today)", "", f"{base:.1%}", *([""] if robust is not None else []))
         for r_ in rec.ranking.itertuples():
+            extra = []
+            if robust is not None:
+                share = robust.get(r_.site_id, 0.0)
+                extra.append(f"{round(share * len(sens.scenarios))} ({share:.0%})")
             t.add_row(
                 str(r_.rank),
                 r_.site_id,
-                f"{r_.name} {r_.name_en}".strip(),
+                str(r_.name),
                 f"{r_.added_population:,.0f}",
                 f"{r_.cumulative_share:.1%}",
+                *extra,
             )
         out_console.print(t)
+        gap = "" if rec.proven else f", gap ≤ {rec.gap:.2%} to the bound {rec.bound:,.0f}"
+        out_console.print(
+            f"method: {rec.method}; optimality {'proven' if rec.proven else 'NOT proven'}{gap}"
+        )
     out_console.print(f"outputs in {out}/: " + ", ".join(sorted(run.outputs)))
 
 

@@ -149,6 +149,81 @@ class CoverageResult:
             f"{len(self.by_zone)} zones)"
         )
 
+    def _repr_html_(self) -> str:
+        """Jupyter display: coverage per level, key figures, worst zones and diagnostics."""
+        from ._html import card, fmt_frame, minutes, pct, people
+
+        s = self.summary
+        head = self.levels[0]
+        lv_table = pd.DataFrame(
+            [
+                {
+                    "level": lv.name,
+                    "test": f"tier ≥ {lv.min_tier} within {lv.minutes:g} min",
+                    "covered people": people(s["levels"][lv.name]["covered_population"]),
+                    "covered share": pct(s["levels"][lv.name]["covered_share"]),
+                }
+                for lv in self.levels
+            ]
+        )
+        fac = s.get("facilities", {})
+        gaps = s.get("gaps", {})
+        facts = [
+            ("population", f"{people(s['population_total'])} people"),
+            (
+                "off-network",
+                f"{people(s['off_network_population'])} people "
+                f"({pct(s['off_network_share'])}), never counted as covered",
+            ),
+            (
+                f"minutes to tier ≥ {head.min_tier}",
+                f"median {minutes(s['minutes_p50'])}, p90 {minutes(s['minutes_p90'])}, "
+                f"max {minutes(s['minutes_max'])}",
+            ),
+            ("facilities", f"{fac.get('total', 0):,} ({fac.get('on_network', 0):,} on the roads)"),
+        ]
+        if gaps:
+            facts.append(
+                (
+                    "gaps",
+                    f"{gaps['clusters']:,} uncovered clusters, {people(gaps['population'])} "
+                    "people (see .gaps)",
+                )
+            )
+        tables: list[tuple[str, pd.DataFrame]] = [("Coverage per service level", lv_table)]
+        if len(self.by_zone):
+            share = f"share_{head.name}"
+            worst = fmt_frame(
+                self.by_zone.head(5),
+                {"population": people, share: pct, "mean_minutes": minutes},
+                rename={
+                    "zone_id": "zone",
+                    "name": "name",
+                    "population": "people",
+                    share: f"{head.name} share",
+                    "mean_minutes": "mean time",
+                },
+            )
+            tables.append((f"Worst-served zones (5 of {len(self.by_zone)})", worst))
+        return card(
+            "CoverageResult",
+            f"{pct(s['levels'][head.name]['covered_share'])} of {people(s['population_total'])} "
+            f"people within {head.minutes:g} min of a tier ≥ {head.min_tier} facility",
+            facts=facts,
+            tables=tables,
+            notes=self.diagnostics,
+            attributes=(
+                "summary",
+                "by_zone",
+                "cells",
+                "surface",
+                "facilities",
+                "gaps",
+                "bands",
+                "diagnostics",
+            ),
+        )
+
 
 def weighted_gini(values: npt.ArrayLike, weights: npt.ArrayLike) -> float:
     """Population-weighted Gini coefficient of travel time (0 equal, towards 1 unequal).

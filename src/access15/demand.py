@@ -244,6 +244,29 @@ class DemandCells:
             f"grid {self.shape[0]}x{self.shape[1]} {self.crs})"
         )
 
+    def _repr_html_(self) -> str:
+        """Jupyter display: what the demand is, how many people, on which grid."""
+        from ._html import card, people
+
+        facts = [("people", f"{people(self.total)}"), ("source", self._name())]
+        if self.is_grid and self.transform is not None and self.area_mask is not None:
+            t = self.transform
+            kind = f"{len(self):,} populated cells"
+            facts += [
+                ("grid", f"{self.shape[0]} x {self.shape[1]} cells, {self.crs}"),
+                ("cell size", f"{abs(t.a):.6g} x {abs(t.e):.6g} (CRS units)"),
+                ("cells in the area", f"{int(self.area_mask.sum()):,} (populated or not)"),
+            ]
+        else:
+            kind = f"{len(self):,} points"
+            facts.append(("CRS", self.crs))
+        return card(
+            "DemandCells",
+            f"{kind}, {people(self.total)} people",
+            facts=facts,
+            attributes=("pop", "lon", "lat", "row", "col", "total", "aggregate()"),
+        )
+
 
 def read_population(
     source: str | Path,

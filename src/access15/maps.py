@@ -1,39 +1,110 @@
-"""Interactive Folium maps of coverage and recommendations.
+"""Interactive Folium maps of coverage, gaps and recommendations.
 
-Every name shown comes from OSM or a user file and is escaped before it reaches HTML.
+The map opens offline: Leaflet, jQuery and the fullscreen control are inlined from
+``_assets/`` (only basemap tiles need the internet, and the synthetic sample has none).
+
+Every name shown comes from OSM or a user file and is escaped before it reaches HTML with
+:func:`escape_text`, which also neutralises the characters of JavaScript template literals:
+folium writes tooltips and popups into backtick strings, where ``${...}`` would run.
 """
 
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING
+import math
+import os
+import re
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
-from .config import TIER_NAMES
+from ._i18n import level_label, resolve_lang, tier_name, tr
+from .errors import InputError
 
 if TYPE_CHECKING:
     import folium
     import geopandas as gpd
 
     from .coverage import CoverageResult
-    from .siting import Recommendation
+    from .siting import Recommendation, Sensitivity
 
-__all__ = ["BANDS_MINUTES", "BAND_COLOURS", "make_map", "surface_rgba"]
+__all__ = [
+    "BANDS_MINUTES",
+    "BAND_COLOURS",
+    "BASEMAPS",
+    "TIER_STYLE",
+    "add_basemap",
+    "check_basemap",
+    "escape_text",
+    "make_map",
+    "surface_rgba",
+    "tianditu_tiles",
+]
 
 BANDS_MINUTES = (0.0, 5.0, 10.0, 15.0, 30.0, 60.0)
+"""Edges of the colour bands of the travel-time surface, minutes (the last band is open)."""
 BAND_COLOURS = ("#1a9850", "#91cf60", "#d9ef8b", "#fc8d59", "#d73027", "#67001f")
-_TIER_STYLE = {
-    4: {"color": "#08306b", "radius": 11},
-    3: {"color": "#2171b5", "radius": 9},
-    2: {"color": "#6baed6", "radius": 6},
-    1: {"color": "#9e9ac8", "radius": 3},
+TIER_STYLE: dict[int, dict[str, Any]] = {
+    4: {"color": "#08306b", "shape": "square", "size": 22, "marker": "s"},
+    3: {"color": "#54278f", "shape": "diamond", "size": 20, "marker": "D"},
+    2: {"color": "#2171b5", "shape": "triangle", "size": 17, "marker": "^"},
+    1: {"color": "#525252", "shape": "circle", "size": 10, "marker": "o"},
 }
-_BASEMAPS = {
-    "osm": ("OpenStreetMap", None),
-    "positron": ("CartoDB positron", None),
+"""Symbol of each facility tier: colour, shape, size (pixels) and matplotlib marker."""
+BASEMAPS = ("osm", "positron", "tianditu", "none")
+"""Basemap choices: OpenStreetMap, CartoDB Positron, Tianditu (needs a key) and none."""
+GAP_MAX_RADIUS_PX = 28.0
+"""Radius of the largest uncovered cluster's circle; others scale with sqrt(people)."""
+
+_OSM_ATTR = (
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+)
+_TILES: dict[str, dict[str, Any]] = {
+    "osm": {"tiles": "OpenStreetMap", "label": "basemap_osm"},
+    # CARTO's URL is given directly: xyzservices now flags CartoDB as needing an API key
+    "positron": {
+        "tiles": "https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}{r}.png",
+        "attr": f'{_OSM_ATTR} &copy; <a href="https://carto.com/attributions">CARTO</a>',
+        "subdomains": "abcd",
+        "max_zoom": 20,
+        "label": "basemap_positron",
+    },
 }
+_TIANDITU_URL = (
+    "https://t{{s}}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+    "&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
+    "&TILEMATRIX={{z}}&TILEROW={{y}}&TILECOL={{x}}&tk={key}"
+)
+_TIANDITU_ATTR = (
+    '&copy; <a href="https://www.tianditu.gov.cn/">天地图 Tianditu</a> '
+    "(National Platform for Common GeoSpatial Information Services)"
+)
+_KEY_RE = re.compile(r"[0-9A-Za-z]{8,64}")
+_JS_SPECIAL = {"`": "&#96;", "$": "&#36;", "\\": "&#92;"}
+
+
+def escape_text(value: object) -> str:
+    """Escape an untrusted name for HTML, attributes and folium's JS template literals.
+
+    ``html.escape`` (``& < > " '``) plus the backtick, ``$`` and backslash, which folium's
+    tooltip and popup templates would otherwise interpret inside a JavaScript backtick string.
+    ``None`` becomes an empty string.
+
+    Examples
+    --------
+    >>> escape_text('<script>alert(1)</script>')
+    '&lt;script&gt;alert(1)&lt;/script&gt;'
+    >>> escape_text("${alert(1)}`")
+    '&#36;{alert(1)}&#96;'
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    text = html.escape(str(value), quote=True)
+    return "".join(_JS_SPECIAL.get(ch, ch) for ch in text)
+
+
+_esc = escape_text
 
 
 def _hex_to_rgb(h: str) -> tuple[int, int, int]:
@@ -56,6 +127,12 @@ def surface_rgba(minutes: npt.NDArray[np.floating], *, alpha: int = 170) -> npt.
     rgba[..., :3] = lut[band]
     rgba[..., 3] = np.where(np.isfinite(m), alpha, 0)
     return rgba
+
+
+def _band_colour(max_minutes: float) -> str:
+    """Colour of the band whose upper edge is ``max_minutes``."""
+    i = int(np.searchsorted(np.asarray(BANDS_MINUTES[1:]), max_minutes, side="left"))
+    return BAND_COLOURS[min(i, len(BAND_COLOURS) - 1)]
 
 
 def _mercator_rows(
@@ -88,68 +165,189 @@ def _asset_uri(name: str, mime: str) -> str:
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 
-def _legend_html(lv_min_tier: int) -> str:
+# --------------------------------------------------------------------------- basemaps
+def check_basemap(basemap: str | None, tianditu_key: str | None = None) -> str | None:
+    """Validate a basemap choice; return its name, or ``None`` for no basemap.
+
+    Parameters
+    ----------
+    basemap : {"osm", "positron", "tianditu", "none"} or None
+    tianditu_key : str, optional
+        Tianditu browser key; needed for ``"tianditu"`` (default: ``$TIANDITU_KEY``).
+
+    Raises
+    ------
+    InputError
+        Unknown basemap, or Tianditu without a usable key.
+    """
+    if basemap is None or str(basemap).lower() == "none":
+        return None
+    name = str(basemap).lower()
+    if name not in BASEMAPS:
+        msg = f"unknown basemap {basemap!r}; use one of {', '.join(BASEMAPS)}"
+        raise InputError(msg)
+    if name == "tianditu":
+        _tianditu_key(tianditu_key)
+    return name
+
+
+def _tianditu_key(key: str | None) -> str:
+    key = key if key else os.environ.get("TIANDITU_KEY", "")
+    key = key.strip()
+    if not key:
+        msg = (
+            "basemap tianditu needs a Tianditu key: pass --tianditu-key KEY (or "
+            "tianditu_key=...) or set TIANDITU_KEY; a free browser key comes from the Tianditu "
+            "developer console"
+        )
+        raise InputError(msg)
+    if not _KEY_RE.fullmatch(key):
+        msg = "the Tianditu key must be 8-64 letters and digits (a 32-character hex key); check it"
+        raise InputError(msg)
+    return key
+
+
+def tianditu_tiles(key: str | None, *, lang: str = "zh") -> list[dict[str, Any]]:
+    """Tianditu WMTS tile layers (Web Mercator ``_w``): vector base map and its labels.
+
+    Tianditu tiles are in WGS-84/CGCS2000, like OSM and the outputs of access15, so no GCJ-02
+    shift is needed (unlike AMap or Tencent tiles). The key is written into the tile URLs, and
+    so into ``map.html``: share the map only where the key may be seen (Tianditu browser keys
+    can be restricted to domains in its console).
+
+    Parameters
+    ----------
+    key : str, optional
+        Tianditu key (default: ``$TIANDITU_KEY``).
+    lang : {"zh", "en"}
+        Language of the labels layer (``cva`` Chinese, ``eva`` English).
+
+    Returns
+    -------
+    list of dict
+        ``tiles`` (URL template), ``attr``, ``name``, ``overlay``, ``subdomains``.
+
+    Examples
+    --------
+    >>> [t["tiles"].split("/")[3] for t in tianditu_tiles("0123456789abcdef", lang="en")]
+    ['vec_w', 'eva_w']
+    """
+    k = _tianditu_key(key)
+    labels = "cva" if lang == "zh" else "eva"
+    return [
+        {
+            "tiles": _TIANDITU_URL.format(layer="vec", key=k),
+            "attr": _TIANDITU_ATTR,
+            "name": tr("basemap_tianditu", lang),
+            "overlay": False,
+            "subdomains": "01234567",
+        },
+        {
+            "tiles": _TIANDITU_URL.format(layer=labels, key=k),
+            "attr": _TIANDITU_ATTR,
+            "name": tr("tianditu_labels", lang),
+            "overlay": True,
+            "subdomains": "01234567",
+        },
+    ]
+
+
+def add_basemap(
+    m: folium.Map, basemap: str | None, *, tianditu_key: str | None = None, lang: str = "en"
+) -> None:
+    """Add the tile layer(s) of a basemap choice to a map (nothing for ``None``/``"none"``).
+
+    OpenStreetMap, CARTO Positron (its URL given directly, with CARTO's attribution) or
+    Tianditu (vector map plus labels, :func:`tianditu_tiles`).
+    """
+    import folium
+
+    name = check_basemap(basemap, tianditu_key)
+    if name is None:
+        return
+    if name == "tianditu":
+        for t in tianditu_tiles(tianditu_key, lang=lang):
+            folium.TileLayer(max_zoom=18, **t).add_to(m)
+        return
+    spec = dict(_TILES[name])
+    folium.TileLayer(name=tr(spec.pop("label"), lang), **spec).add_to(m)
+
+
+# --------------------------------------------------------------------------- symbols
+def _symbol_svg(tier: int, *, size: int | None = None) -> str:
+    """Inline SVG of a tier's symbol (white outline so it reads on any colour)."""
+    st = TIER_STYLE.get(int(tier), TIER_STYLE[1])
+    s = size or st["size"]
+    c = st["color"]
+    w = 'stroke="#ffffff" stroke-width="1.5"'
+    if st["shape"] == "square":
+        a, b = s * 0.28, s * 0.72
+        body = (
+            f'<rect x="1" y="1" width="{s - 2}" height="{s - 2}" rx="2" fill="{c}" {w}/>'
+            f'<path d="M{s / 2} {a}V{b}M{a} {s / 2}H{b}" stroke="#ffffff" '
+            f'stroke-width="{s * 0.16:.1f}"/>'
+        )
+    elif st["shape"] == "diamond":
+        h = s / 2
+        body = f'<path d="M{h} 1L{s - 1} {h}L{h} {s - 1}L1 {h}Z" fill="{c}" {w}/>'
+    elif st["shape"] == "triangle":
+        body = f'<path d="M{s / 2} 1L{s - 1} {s - 1}H1Z" fill="{c}" {w}/>'
+    else:
+        body = f'<circle cx="{s / 2}" cy="{s / 2}" r="{s / 2 - 1}" fill="{c}" {w}/>'
+    return f'<svg xmlns="http://www.w3.org/2000/svg" width="{s}" height="{s}">{body}</svg>'
+
+
+def _fmt(value: float, spec: str, lang: str) -> str:
+    return format(value, spec) if value is not None and np.isfinite(value) else tr("na", lang)
+
+
+def _legend_html(lv_min_tier: int, tiers: list[int], lang: str, *, gaps: bool, sites: bool) -> str:
     rows = []
     edges = [*BANDS_MINUTES, None]
     for i, colour in enumerate(BAND_COLOURS):
         lo, hi = edges[i], edges[i + 1]
-        label = f"{lo:g}–{hi:g} min" if hi is not None else f"> {lo:g} min"
+        label = (
+            tr("legend_min", lang, lo=f"{lo:g}", hi=f"{hi:g}")
+            if hi is not None
+            else tr("legend_over", lang, lo=f"{lo:g}")
+        )
         rows.append(
             f'<div><span style="display:inline-block;width:14px;height:10px;'
             f'background:{colour};margin-right:6px"></span>{label}</div>'
         )
+    rows.append(f'<div style="color:#666">{tr("legend_nodata", lang)}</div>')
+    rows.append(f'<div style="margin-top:4px"><b>{tr("legend_facilities", lang)}</b></div>')
+    for t in tiers:
+        rows.append(
+            '<div class="a15-legend-tier" style="display:flex;align-items:center;gap:6px">'
+            f"{_symbol_svg(t, size=14)}{_esc(tier_name(t, lang))}</div>"
+        )
+    if gaps:
+        rows.append(
+            '<div style="display:flex;align-items:center;gap:6px"><span style="display:'
+            "inline-block;width:12px;height:12px;border-radius:50%;border:2px solid #7a0177;"
+            f'background:rgba(247,104,161,.5)"></span>{tr("legend_gap", lang)}</div>'
+        )
+    if sites:
+        rows.append(
+            '<div style="display:flex;align-items:center;gap:6px"><span style="display:'
+            "inline-block;width:14px;height:14px;line-height:14px;border-radius:50%;"
+            'background:#d7301f;color:#fff;text-align:center;font-size:10px">1</span>'
+            f"{tr('legend_site', lang)}</div>"
+        )
     return (
         '<div id="access15-legend" style="position:fixed;bottom:30px;right:12px;z-index:1000;'
         "background:rgba(255,255,255,.92);padding:6px 10px;border-radius:4px;"
-        'box-shadow:0 1px 4px rgba(0,0,0,.3);font:12px sans-serif">'
-        f"<b>Minutes to nearest facility (tier ≥ {lv_min_tier})</b>"
-        + "".join(rows)
-        + '<div style="color:#666">no colour: off-network or outside the county</div></div>'
+        'box-shadow:0 1px 4px rgba(0,0,0,.3);font:12px sans-serif;max-width:260px">'
+        f"<b>{tr('legend_title', lang, tier=lv_min_tier)}</b>" + "".join(rows) + "</div>"
     )
 
 
-def _esc(value: object) -> str:
-    return html.escape("" if value is None else str(value), quote=True)
-
-
-def make_map(
-    cov: CoverageResult,
-    rec: Recommendation | None = None,
-    *,
-    boundary: gpd.GeoDataFrame | None = None,
-    zones: gpd.GeoDataFrame | None = None,
-    basemap: str | None = "osm",
-    title: str = "",
-    level: str | None = None,
-) -> folium.Map:
-    """Interactive map: travel-time surface, boundaries, facilities by tier, recommended sites.
-
-    Parameters
-    ----------
-    cov : CoverageResult
-    rec : Recommendation, optional
-    boundary, zones : GeoDataFrame, optional
-        County outline and township polygons (WGS-84).
-    basemap : {"osm", "positron", None}
-        Background tiles; ``None`` shows no basemap (used for the synthetic sample county, whose
-        roads are not real).
-    title : str
-        Shown at the top of the map (escaped).
-    level : str, optional
-        Service level whose surface is drawn (default: the first, the 15-minute test).
-
-    Returns
-    -------
-    folium.Map
-    """
-    import folium
-    from folium import plugins
-
-    lv = cov.config.level(level) if level else cov.levels[0]
+def _map_frame(cov: CoverageResult) -> tuple[bool, float, float, float, float]:
+    """Whether the demand is a grid, and the (west, south, east, north) frame in degrees."""
     pop = cov.population
-    grid = pop.transform is not None and lv.name in cov.surface
-    if grid:
-        t = pop.transform
+    t = pop.transform
+    if t is not None and cov.surface:
         h, w = pop.shape
         west, north = t.c, t.f
         east, south = t.c + w * t.a, t.f + h * t.e
@@ -159,10 +357,262 @@ def make_map(
             west, south, east, north = transform_bounds(
                 pop.crs, "EPSG:4326", west, south, east, north
             )
-    else:  # point demand (villages): frame the points and facilities
-        lons = np.concatenate([cov.cells["lon"].to_numpy(), cov.facilities.geometry.x.to_numpy()])
-        lats = np.concatenate([cov.cells["lat"].to_numpy(), cov.facilities.geometry.y.to_numpy()])
-        west, east, south, north = lons.min(), lons.max(), lats.min(), lats.max()
+        return True, west, south, east, north
+    lons = np.concatenate([cov.cells["lon"].to_numpy(), cov.facilities.geometry.x.to_numpy()])
+    lats = np.concatenate([cov.cells["lat"].to_numpy(), cov.facilities.geometry.y.to_numpy()])
+    return False, lons.min(), lats.min(), lons.max(), lats.max()
+
+
+# --------------------------------------------------------------------------- layers
+def _add_isochrones(
+    m: folium.Map, cov: CoverageResult, level: str, lang: str, simplify_m: float | None
+) -> None:
+    import folium
+    import shapely
+
+    from .isochrones import isochrones
+
+    iso = isochrones(cov, level=level, simplify_m=simplify_m)
+    if not len(iso):
+        return
+    g = iso[["max_minutes", "geometry"]].copy()
+    g["colour"] = [_band_colour(v) for v in iso["max_minutes"]]
+    g["label"] = [
+        _esc(tr("tooltip_iso", lang, band=b, people=f"{p:,.0f}", area=f"{a:,.0f}"))
+        for b, p, a in zip(iso["band"], iso["population"], iso["area_km2"], strict=True)
+    ]
+    g["geometry"] = shapely.set_precision(g.geometry.to_numpy(), 1e-5)
+    folium.GeoJson(
+        g.to_json(drop_id=True),
+        name=tr("layer_isochrones", lang, level=_esc(level_label(cov.config.level(level), lang))),
+        show=False,
+        style_function=lambda f: {
+            "color": f["properties"]["colour"],
+            "weight": 1,
+            "fillColor": f["properties"]["colour"],
+            "fillOpacity": 0.45,
+        },
+        tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
+    ).add_to(m)
+
+
+def _add_facilities(m: folium.Map, cov: CoverageResult, lang: str) -> list[int]:
+    import folium
+
+    fac = cov.facilities
+    tiers = sorted({int(t) for t in fac["tier"]}, reverse=True)
+    for tier in tiers:
+        st = TIER_STYLE.get(tier, TIER_STYLE[1])
+        s = st["size"]
+        group = folium.FeatureGroup(
+            name=tr("layer_tier", lang, tier=tier, name=_esc(tier_name(tier, lang)))
+        )
+        for r in fac[fac["tier"] == tier].itertuples():
+            lines = [f"<b>{_esc(r.name)}</b>"]
+            name_en = getattr(r, "name_en", None)
+            if _esc(name_en):
+                lines.append(_esc(name_en))
+            lines.append(tr("popup_tier", lang, tier=tier, name=_esc(tier_name(tier, lang))))
+            on = bool(getattr(r, "on_network", True))
+            if on:
+                mins = float(getattr(r, "minutes_to_hospital", np.nan))
+                lines.append(tr("popup_to_hospital", lang, minutes=_fmt(mins, ".1f", lang)))
+                if tier == 1:
+                    mt = float(getattr(r, "minutes_to_township", np.nan))
+                    lines.append(tr("popup_to_township", lang, minutes=_fmt(mt, ".1f", lang)))
+                lines.append(tr("popup_snap", lang, metres=_fmt(float(r.snap_m), ".0f", lang)))
+            else:
+                lines.append(f"<i>{tr('popup_off_network', lang)}</i>")
+            folium.Marker(
+                [r.geometry.y, r.geometry.x],
+                icon=folium.DivIcon(
+                    html=_symbol_svg(tier),
+                    icon_size=(s, s),
+                    icon_anchor=(s // 2, s // 2),
+                    class_name=f"a15-fac a15-tier-{tier}",
+                ),
+                popup=folium.Popup("<br>".join(lines), max_width=300),
+                tooltip=_esc(r.name),
+                z_index_offset=100 * tier,
+            ).add_to(group)
+        group.add_to(m)
+    return tiers
+
+
+def _add_gaps(
+    m: folium.Map, cov: CoverageResult, zones: gpd.GeoDataFrame | None, lang: str
+) -> bool:
+    import folium
+
+    from .coverage import GAP_MIN_PEOPLE
+
+    gaps = cov.gaps
+    if gaps is None or not len(gaps):
+        return False
+    big = gaps[gaps["population"] >= GAP_MIN_PEOPLE]
+    if not len(big):
+        return False
+    names = (
+        dict(zip(zones["zone_id"].astype(str), zones["name"].astype(str), strict=True))
+        if zones is not None and "name" in zones.columns
+        else {}
+    )
+    top = float(big["population"].max())
+    group = folium.FeatureGroup(name=tr("layer_gaps", lang, people=f"{GAP_MIN_PEOPLE:g}"))
+    for r in big.itertuples():
+        lines = [
+            f"<b>{_esc(r.gap_id)}</b>",
+            tr("popup_gap_people", lang, people=f"{r.population:,.0f}"),
+        ]
+        if r.off_network_population > 0.5:
+            lines.append(tr("popup_gap_off", lang, people=f"{r.off_network_population:,.0f}"))
+        lines.append(
+            tr(
+                "popup_gap_minutes",
+                lang,
+                mean=_fmt(r.mean_minutes, ".0f", lang),
+                max=_fmt(r.max_minutes, ".0f", lang),
+            )
+        )
+        if r.zone_id:
+            lines.append(
+                tr("popup_township", lang, name=_esc(names.get(str(r.zone_id), r.zone_id)))
+            )
+        folium.CircleMarker(
+            [r.geometry.y, r.geometry.x],
+            radius=max(3.0, GAP_MAX_RADIUS_PX * math.sqrt(r.population / top)),
+            color="#7a0177",
+            weight=2,
+            fill=True,
+            fill_color="#f768a1",
+            fill_opacity=0.5,
+            popup=folium.Popup("<br>".join(lines), max_width=260),
+            tooltip=tr("popup_gap_people", lang, people=f"{r.population:,.0f}"),
+        ).add_to(group)
+    group.add_to(m)
+    return True
+
+
+def _add_sites(m: folium.Map, rec: Recommendation, sens: Sensitivity | None, lang: str) -> None:
+    import folium
+
+    robust: dict[str, tuple[int, int, float]] = {}
+    if sens is not None and len(sens.stability):
+        robust = {
+            str(r.site_id): (int(r.times_in_top_k), int(r.n_scenarios), float(r.share))
+            for r in sens.stability.itertuples()
+        }
+    group = folium.FeatureGroup(name=tr("layer_sites", lang, k=len(rec.ranking)))
+    for r in rec.ranking.itertuples():
+        rank = int(r.rank)
+        icon = folium.DivIcon(
+            html=(
+                '<div style="background:#d7301f;color:#fff;border:2px solid #fff;'
+                "border-radius:50%;width:26px;height:26px;line-height:22px;box-sizing:border-box;"
+                'text-align:center;font:bold 14px sans-serif;box-shadow:0 1px 3px rgba(0,0,0,.5)">'
+                f"{rank}</div>"
+            ),
+            icon_size=(26, 26),
+            icon_anchor=(13, 13),
+            class_name=f"a15-site a15-site-{rank}",
+        )
+        lines = [f"<b>#{rank} {_esc(r.name)}</b>"]
+        if _esc(getattr(r, "name_en", None)):
+            lines.append(_esc(r.name_en))
+        lines.append(
+            tr(
+                "popup_site_added",
+                lang,
+                people=f"{r.added_population:,.0f}",
+                minutes=f"{rec.level.minutes:g}",
+            )
+        )
+        lines.append(tr("popup_site_share", lang, share=f"{r.cumulative_share:.1%}"))
+        if str(r.site_id) in robust:
+            n, of, share = robust[str(r.site_id)]
+            lines.append(tr("popup_site_robust", lang, n=n, of=of, share=f"{share:.0%}"))
+        folium.Marker(
+            [r.lat, r.lon],
+            icon=icon,
+            popup=folium.Popup("<br>".join(lines), max_width=300),
+            tooltip=tr("tooltip_site", lang, rank=rank, name=_esc(r.name)),
+            z_index_offset=1000,
+        ).add_to(group)
+    group.add_to(m)
+
+
+def make_map(
+    cov: CoverageResult,
+    rec: Recommendation | None = None,
+    *,
+    boundary: gpd.GeoDataFrame | None = None,
+    zones: gpd.GeoDataFrame | None = None,
+    basemap: str | None = "osm",
+    tianditu_key: str | None = None,
+    title: str = "",
+    level: str | None = None,
+    lang: str | None = None,
+    sens: Sensitivity | None = None,
+    isochrone_bands: bool = True,
+    isochrone_simplify_m: float | None = 100.0,
+    gaps: bool = True,
+) -> folium.Map:
+    """Interactive map: travel times, isochrones, boundaries, facilities, gaps, upgrades.
+
+    Layers (in the layer control): the basemap; the travel-time surface of ``level``
+    coloured in minutes (legend bottom right); isochrone bands (off at start); township and
+    county boundaries; one layer per facility tier with its own symbol (popup: name, tier,
+    minutes to the county hospital); uncovered clusters of at least
+    :data:`access15.coverage.GAP_MIN_PEOPLE` people as circles whose area is proportional to
+    their people; recommended upgrades with their rank, added population and robustness.
+    A scale bar and a fullscreen button are added. The map opens offline (scripts inlined).
+
+    Parameters
+    ----------
+    cov : CoverageResult
+    rec : Recommendation, optional
+    boundary, zones : GeoDataFrame, optional
+        County outline and township polygons (WGS-84).
+    basemap : {"osm", "positron", "tianditu", "none"} or None
+        Background tiles; ``None``/``"none"`` shows no basemap (used for the synthetic sample
+        county, whose roads are not real). ``"tianditu"`` needs ``tianditu_key``.
+    tianditu_key : str, optional
+        Tianditu key (default ``$TIANDITU_KEY``); it is written into the HTML.
+    title : str
+        Shown at the top of the map (escaped).
+    level : str, optional
+        Service level whose surface is drawn (default: the first, the 15-minute test).
+    lang : {"zh", "en"}, optional
+        Labels; default Chinese when the township or facility names are Chinese.
+    sens : Sensitivity, optional
+        Adds each recommended site's robustness to its popup.
+    isochrone_bands : bool
+        Add the isochrone layer (hidden until switched on).
+    isochrone_simplify_m : float, optional
+        Simplification of the isochrones for display, metres (None: exact cell edges, heavier).
+    gaps : bool
+        Add the uncovered clusters.
+
+    Returns
+    -------
+    folium.Map
+
+    Raises
+    ------
+    InputError
+        Unknown basemap or language, or Tianditu without a key.
+    """
+    import folium
+    from folium import plugins
+
+    names = [*(zones["name"] if zones is not None and "name" in zones else [])]
+    names += list(cov.facilities["name"].head(50)) if "name" in cov.facilities else []
+    lang = resolve_lang(lang, names)
+    check_basemap(basemap, tianditu_key)
+    lv = cov.config.level(level) if level else cov.levels[0]
+    pop = cov.population
+    grid, west, south, east, north = _map_frame(cov)
+    grid = grid and lv.name in cov.surface
     m = folium.Map(
         location=[(south + north) / 2, (west + east) / 2],
         zoom_start=10,
@@ -176,13 +626,8 @@ def make_map(
         ("jquery", _asset_uri("jquery.min.js", "text/javascript")),
     ]
     m.default_css = [("leaflet_css", _asset_uri("leaflet.css", "text/css"))]
-    if basemap is not None:
-        if basemap not in _BASEMAPS:
-            from .errors import InputError
-
-            msg = f"unknown basemap {basemap!r}; use one of {sorted(_BASEMAPS)} or None"
-            raise InputError(msg)
-        folium.TileLayer(_BASEMAPS[basemap][0], name=f"Basemap: {basemap}").add_to(m)
+    add_basemap(m, basemap, tianditu_key=tianditu_key, lang=lang)
+    label = _esc(level_label(lv, lang))
     if grid:
         surface = cov.surface[lv.name]
         if pop.crs in ("EPSG:4326", "OGC:CRS84"):
@@ -191,81 +636,59 @@ def make_map(
             image=surface_rgba(surface),
             bounds=[[south, west], [north, east]],
             mercator_project=False,
-            name=f"Travel time ({lv.name}, minutes)",
+            name=tr("layer_surface", lang, level=label),
             pixelated=True,
+            class_name="a15-surface",
         ).add_to(m)
-    m.get_root().html.add_child(folium.Element(_legend_html(lv.min_tier)))
     if zones is not None:
         tooltip_fields = [c for c in ("name", "name_en", "zone_id") if c in zones.columns]
-        z = zones[[*tooltip_fields, "geometry"]].copy()
+        z = zones.to_crs("EPSG:4326")[[*tooltip_fields, "geometry"]].copy()
         for c in tooltip_fields:
             z[c] = z[c].map(_esc)
         folium.GeoJson(
-            z.to_json(),
-            name="Townships",
-            style_function=lambda _f: {"color": "#555555", "weight": 1, "fill": False},
-            tooltip=folium.GeoJsonTooltip(fields=tooltip_fields),
+            z.to_json(drop_id=True),
+            name=tr("layer_townships", lang),
+            # an invisible fill, so hovering anywhere in a township names it
+            style_function=lambda _f: {
+                "color": "#555555",
+                "weight": 1,
+                "fill": True,
+                "fillOpacity": 0.0,
+            },
+            tooltip=folium.GeoJsonTooltip(fields=tooltip_fields, labels=False)
+            if tooltip_fields
+            else None,
         ).add_to(m)
+    if grid and isochrone_bands:  # above the townships: when shown, their tooltips win
+        _add_isochrones(m, cov, lv.name, lang, isochrone_simplify_m)
     if boundary is not None:
         folium.GeoJson(
-            boundary[["geometry"]].to_json(),
-            name="County boundary",
+            boundary.to_crs("EPSG:4326")[["geometry"]].to_json(drop_id=True),
+            name=tr("layer_county", lang),
             style_function=lambda _f: {"color": "#000000", "weight": 2.5, "fill": False},
+            interactive=False,  # never catches the pointer meant for a township below
         ).add_to(m)
-    fac = cov.facilities
-    for tier in sorted(fac["tier"].unique(), reverse=True):
-        style = _TIER_STYLE.get(int(tier), _TIER_STYLE[1])
-        group = folium.FeatureGroup(name=f"Tier {tier}: {TIER_NAMES.get(int(tier), '')}")
-        for r in fac[fac["tier"] == tier].itertuples():
-            mins = getattr(r, "minutes_to_hospital", np.nan)
-            popup = (
-                f"<b>{_esc(r.name)}</b><br>{_esc(getattr(r, 'name_en', ''))}<br>"
-                f"tier {int(r.tier)} ({_esc(TIER_NAMES.get(int(r.tier), ''))})<br>"
-                f"{f'{mins:.1f}' if np.isfinite(mins) else 'n/a'} min to county hospital<br>"
-                f"snapped {r.snap_m:.0f} m from the road"
+    has_gaps = gaps and _add_gaps(m, cov, zones, lang)
+    tiers = _add_facilities(m, cov, lang)
+    if rec is not None and len(rec.ranking):
+        _add_sites(m, rec, sens, lang)
+    m.get_root().html.add_child(
+        folium.Element(
+            _legend_html(
+                lv.min_tier,
+                tiers,
+                lang,
+                gaps=has_gaps,
+                sites=rec is not None and len(rec.ranking) > 0,
             )
-            folium.CircleMarker(
-                location=[r.geometry.y, r.geometry.x],
-                radius=style["radius"],
-                color="#ffffff",
-                weight=1,
-                fill=True,
-                fill_color=style["color"],
-                fill_opacity=0.95,
-                popup=folium.Popup(popup, max_width=300),
-                tooltip=_esc(r.name),
-            ).add_to(group)
-        group.add_to(m)
-    if rec is not None:
-        group = folium.FeatureGroup(name=f"Recommended upgrades (K={len(rec.ranking)})")
-        for r in rec.ranking.itertuples():
-            icon = folium.DivIcon(
-                html=(
-                    '<div style="background:#d7301f;color:#fff;border:2px solid #fff;'
-                    "border-radius:50%;width:26px;height:26px;line-height:22px;"
-                    'text-align:center;font:bold 14px sans-serif">'
-                    f"{int(r.rank)}</div>"
-                ),
-                icon_size=(26, 26),
-                icon_anchor=(13, 13),
-            )
-            popup = (
-                f"<b>#{int(r.rank)} {_esc(r.name)}</b><br>{_esc(r.name_en)}<br>"
-                f"+{r.added_population:,.0f} people within {rec.level.minutes:g} min of a "
-                f"sub-centre<br>cumulative share {r.cumulative_share:.1%}"
-            )
-            folium.Marker(
-                [r.lat, r.lon],
-                icon=icon,
-                popup=folium.Popup(popup, max_width=300),
-                tooltip=f"Upgrade #{int(r.rank)}: {_esc(r.name)}",
-            ).add_to(group)
-        group.add_to(m)
+        )
+    )
     if title:
         m.get_root().html.add_child(
             folium.Element(
-                '<div style="position:fixed;top:10px;left:60px;z-index:1000;background:#fff;'
-                "padding:6px 10px;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3);"
+                '<div id="access15-title" style="position:fixed;top:10px;left:60px;z-index:1000;'
+                "background:#fff;padding:6px 10px;border-radius:4px;"
+                "box-shadow:0 1px 4px rgba(0,0,0,.3);"
                 f'font:14px sans-serif"><b>{_esc(title)}</b></div>'
             )
         )

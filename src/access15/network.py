@@ -211,6 +211,34 @@ class RoadNetwork:
             f"{self.stats.nodes_dropped:,} nodes outside the main component dropped)"
         )
 
+    def _repr_html_(self) -> str:
+        """Jupyter display: size of the network and what was dropped while building it."""
+        from ._html import card
+
+        st = self.stats
+        facts = [
+            ("mode", self.mode),
+            ("nodes", f"{self.n_nodes:,}"),
+            ("directed edges", f"{self.n_edges:,}"),
+            ("road", f"{st.road_km:,.0f} km"),
+            ("metric CRS", self.crs),
+            (
+                "dropped",
+                f"{st.nodes_dropped:,} of {st.nodes_total:,} nodes outside the largest strongly "
+                f"connected part; {st.segments_missing_nodes:,} segments with missing nodes",
+            ),
+            ("ways", f"{st.ways_used:,} of {st.ways_read:,} used by this mode"),
+            ("simplified", "yes (road chains contracted)" if st.simplified else "no"),
+        ]
+        if self.source:
+            facts.append(("source", self.source))
+        return card(
+            "RoadNetwork",
+            f"{self.mode}: {self.n_nodes:,} nodes, {st.road_km:,.0f} km of road",
+            facts=facts,
+            attributes=("node_ids", "lon", "lat", "edge_time_s", "csr", "snap()", "to_networkx()"),
+        )
+
     @property
     def n_nodes(self) -> int:
         """Number of nodes."""

@@ -12,15 +12,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ._i18n import resolve_lang
 from .areas import read_boundary, read_zones
 from .config import Config
 from .coverage import CoverageResult, coverage
 from .demand import DemandCells, read_population
 from .facilities import facilities_from_osm
-from .maps import make_map
+from .maps import check_basemap, make_map
 from .network import RoadNetwork, build_network
 from .report import file_sha256, write_outputs
-from .siting import Recommendation, recommend_upgrades
+from .siting import Recommendation, Sensitivity, recommend_upgrades, sensitivity
 
 if TYPE_CHECKING:
     import folium
@@ -45,9 +46,47 @@ class CountyRun:
     fmap: folium.Map | None
     timings_s: dict[str, float]
     outputs: dict[str, Path] = field(default_factory=dict)
+    sensitivity: Sensitivity | None = None
 
     def __repr__(self) -> str:
         return f"CountyRun({self.coverage!r}, {self.recommendation!r})"
+
+    def _repr_html_(self) -> str:
+        """Jupyter display: the run's inputs and timings, then coverage and recommendation."""
+        from ._html import card
+
+        folder = {p.parent for p in self.outputs.values()}
+        facts = [
+            ("network", repr(self.network)),
+            ("population", repr(self.population)),
+            ("facilities", f"{len(self.facilities):,}"),
+            ("zones", f"{len(self.zones):,}" if self.zones is not None else "none"),
+            ("time", ", ".join(f"{k} {v:.1f} s" for k, v in self.timings_s.items())),
+            (
+                "outputs",
+                f"{len(self.outputs)} files in {', '.join(sorted(map(str, folder)))}"
+                if self.outputs
+                else "none written (pass out_dir=...)",
+            ),
+        ]
+        head = card(
+            "CountyRun",
+            "one county end to end",
+            facts=facts,
+            attributes=(
+                "coverage",
+                "recommendation",
+                "sensitivity",
+                "fmap",
+                "network",
+                "facilities",
+                "population",
+                "outputs",
+            ),
+        )
+        parts = [head, self.coverage._repr_html_()]
+        parts += [r._repr_html_() for r in (self.recommendation, self.sensitivity) if r is not None]
+        return "<div>" + "".join(parts) + "</div>"
 
 
 def run_county(
@@ -62,8 +101,11 @@ def run_county(
     mode: str = "drive",
     k: int | None = None,
     recommend: bool = True,
+    robustness: bool = True,
     title: str = "",
     basemap: str | None = "osm",
+    tianditu_key: str | None = None,
+    lang: str | None = None,
     out_dir: str | Path | None = None,
     only: set[str] | None = None,
     cache_dir: str | Path | None = None,
@@ -95,10 +137,19 @@ def run_county(
         Number of upgrades to rank (default ``config.k``).
     recommend : bool
         Rank township centres to upgrade.
+    robustness : bool
+        With ``recommend``: rerun the ranking with speeds ±20 % and the threshold ±5 min
+        (:func:`access15.siting.sensitivity`, 9 scenarios) and report how often each site stays
+        in the top K (``sensitivity.csv``, a ``robustness`` column in ``recommendations.csv``).
     title : str
         Map title.
-    basemap : str or None
+    basemap : {"osm", "positron", "tianditu", "none"} or None
         Map background (``None`` for synthetic data).
+    tianditu_key : str, optional
+        Key for ``basemap="tianditu"`` (default ``$TIANDITU_KEY``); checked before any work.
+    lang : {"zh", "en"}, optional
+        Labels of the map, figures and ``report.html`` (default: Chinese when the county's or
+        townships' names are Chinese).
     out_dir : str or Path, optional
         When given, the outputs are written there atomically.
     only : set of str, optional
@@ -117,6 +168,9 @@ def run_county(
     from .osm import load_osm
 
     cfg = config or Config()
+    check_basemap(basemap, tianditu_key)  # a missing Tianditu key fails before any work
+    if lang is not None:
+        resolve_lang(lang)
     timings: dict[str, float] = {}
     started = datetime.now(UTC)
     user_crs = {"crs_in": crs_in} if crs_in else {}
@@ -129,6 +183,7 @@ def run_county(
     t0 = step("reading study area")
     b = read_boundary(boundary, **user_crs)
     z = read_zones(zones, **user_crs) if zones is not None else None
+    lang = resolve_lang(lang, [*b.get("name", []), *(z.get("name", []) if z is not None else [])])
     timings["areas"] = time.perf_counter() - t0
 
     t0 = step("reading OSM roads and facilities")
@@ -168,13 +223,29 @@ def run_county(
     rec = None
     if recommend:
         t0 = step("ranking township centres to upgrade")
-        rec = recommend_upgrades(net, cov, k=k)
+        rec = recommend_upgrades(net, cov, k=k, zones=z)
         timings["siting"] = time.perf_counter() - t0
+
+    sens = None
+    if rec is not None and robustness and len(rec.ranking):
+        t0 = step("testing the ranking's robustness (speeds ±20 %, threshold ±5 min)")
+        sens = sensitivity(net, cov, facilities=fac, zones=z, k=len(rec.ranking))
+        timings["sensitivity"] = time.perf_counter() - t0
 
     fmap = None
     if only is None or "map.html" in only:
         t0 = step("drawing the map")
-        fmap = make_map(cov, rec, boundary=b, zones=z, basemap=basemap, title=title)
+        fmap = make_map(
+            cov,
+            rec,
+            boundary=b,
+            zones=z,
+            basemap=basemap,
+            tianditu_key=tianditu_key,
+            title=title,
+            lang=lang,
+            sens=sens,
+        )
         timings["map"] = time.perf_counter() - t0
 
     outputs: dict[str, Path] = {}
@@ -199,10 +270,14 @@ def run_county(
             out_dir,
             cov=cov,
             rec=rec,
+            sens=sens,
             fmap=fmap,
             manifest=manifest,
             extra_summary=extra_summary,
             only=only,
+            boundary=b,
+            zones=z,
+            lang=lang,
         )
         timings["write"] = time.perf_counter() - t0
     return CountyRun(
@@ -216,6 +291,7 @@ def run_county(
         fmap=fmap,
         timings_s=timings,
         outputs=outputs,
+        sensitivity=sens,
     )
 
 

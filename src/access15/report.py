@@ -24,9 +24,10 @@ from .errors import InputError
 
 if TYPE_CHECKING:
     import folium
+    import geopandas as gpd
 
     from .coverage import CoverageResult
-    from .siting import Recommendation
+    from .siting import Recommendation, Sensitivity
 
 __all__ = ["file_sha256", "package_versions", "safe_name", "write_outputs"]
 
@@ -151,17 +152,27 @@ def write_outputs(
     *,
     cov: CoverageResult,
     rec: Recommendation | None = None,
+    sens: Sensitivity | None = None,
     fmap: folium.Map | None = None,
     manifest: dict[str, Any] | None = None,
     extra_summary: dict[str, Any] | None = None,
     only: set[str] | None = None,
+    boundary: gpd.GeoDataFrame | None = None,
+    zones: gpd.GeoDataFrame | None = None,
+    lang: str | None = None,
 ) -> dict[str, Path]:
     """Write the county outputs into ``out_dir`` atomically.
 
     Files: ``summary.json``, ``coverage_by_zone.csv``, ``travel_time.tif``,
     ``facilities.geojson``, ``cells.parquet`` (GeoParquet), ``gaps.geojson`` and
     ``isochrones.geojson`` (when there are any), ``recommendations.csv``/``.geojson`` (with
-    ``rec``), ``map.html`` (with ``fmap``) and ``manifest.json``.
+    ``rec``), ``sensitivity.csv`` and ``sensitivity_scenarios.csv`` (with ``sens``: how often
+    each site is in the top K when speeds and the threshold vary; the recommendations then get a
+    ``robustness`` column, share of scenarios), ``map.html`` (with ``fmap``), the figures
+    ``coverage_map.png``, ``travel_time_distribution.png`` and ``coverage_curve.png`` (with
+    ``rec``), ``report.html`` (one self-contained page embedding them; ``boundary`` and
+    ``zones`` are drawn, ``lang`` is ``zh`` or ``en``, default from the names) and
+    ``manifest.json``.
 
     ``only`` restricts the files to that set of names (``summary.json`` and ``manifest.json``
     are always written).
@@ -181,7 +192,13 @@ def write_outputs(
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
         summary = dict(cov.summary)
+        ranking = None
         if rec is not None:
+            ranking = rec.ranking.copy()
+            if sens is not None:
+                share = dict(zip(sens.stability["site_id"], sens.stability["share"], strict=True))
+                ranking["robustness"] = ranking["site_id"].map(share).fillna(0.0)
+        if rec is not None and ranking is not None:
             summary["recommendation"] = {
                 "level": rec.level.name,
                 "k": len(rec.ranking),
@@ -194,6 +211,13 @@ def write_outputs(
                 "sites": rec.ranking["site_id"].tolist(),
                 "method": rec.method,
             }
+            if "robustness" in ranking:
+                summary["recommendation"]["robustness"] = {
+                    "scenarios": len(sens.scenarios) if sens is not None else 0,
+                    "share_in_top_k": dict(
+                        zip(ranking["site_id"], ranking["robustness"].astype(float), strict=True)
+                    ),
+                }
         summary["parameters"] = cov.config.to_dict()
         if extra_summary:
             summary.update(extra_summary)
@@ -212,24 +236,42 @@ def write_outputs(
             iso = isochrones(cov)
             if len(iso):
                 iso.to_file(tmp / "isochrones.geojson", driver="GeoJSON")
-        if rec is not None:
-            rec.ranking.to_csv(tmp / "recommendations.csv", index=False, float_format="%.6f")
+        if rec is not None and ranking is not None:
+            ranking.to_csv(tmp / "recommendations.csv", index=False, float_format="%.6f")
             gpd.GeoDataFrame(
-                rec.ranking,
-                geometry=gpd.points_from_xy(rec.ranking["lon"], rec.ranking["lat"]),
+                ranking,
+                geometry=gpd.points_from_xy(ranking["lon"], ranking["lat"]),
                 crs="EPSG:4326",
             ).to_file(tmp / "recommendations.geojson", driver="GeoJSON")
         if rec is not None:
             curve = getattr(rec, "curve", None)
             if curve is not None and len(curve):
                 curve.to_csv(tmp / "coverage_curve.csv", index=False, float_format="%.6f")
-                with contextlib.suppress(ImportError):  # matplotlib is optional ("plot")
-                    rec.plot_curve(tmp / "coverage_curve.png")
+            if sens is not None:
+                sens.stability.to_csv(tmp / "sensitivity.csv", index=False, float_format="%.4f")
+                sens.scenarios.to_csv(
+                    tmp / "sensitivity_scenarios.csv", index=False, float_format="%.6f"
+                )
             zones_ba = getattr(rec, "zones", None)
             if zones_ba is not None and len(zones_ba):
                 zones_ba.to_csv(tmp / "zones_before_after.csv", index=False, float_format="%.4f")
         if fmap is not None:
             fmap.save(str(tmp / "map.html"))
+        from .htmlreport import write_report_files  # figures + report.html (embeds them)
+
+        write_report_files(
+            tmp,
+            cov,
+            rec,
+            sens=sens,
+            ranking=ranking,
+            summary=summary,
+            boundary=boundary,
+            zones=zones,
+            lang=lang,
+            only=only,
+            map_href="map.html" if fmap is not None else None,
+        )
         if only is not None:
             for p in list(tmp.iterdir()):
                 if p.name not in only | {"summary.json"}:

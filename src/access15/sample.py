@@ -67,7 +67,7 @@ from scipy.spatial import Delaunay, cKDTree
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon
 from shapely.geometry.polygon import orient
 
-__all__ = ["generate_sample"]
+__all__ = ["generate_county", "generate_sample"]
 
 FloatArray = npt.NDArray[np.float64]
 Key = tuple[int, int]  # an undirected edge: (smaller vertex id, larger vertex id)
@@ -2066,6 +2066,261 @@ def encoder_versions() -> dict[str, str]:
     out["proj"] = pyproj.proj_version_str
     out["geos"] = shapely.geos_version_string
     return out
+
+
+def _lonlat_list(lon: FloatArray, lat: FloatArray) -> list[list[float]]:
+    """GeoJSON coordinate list at 6 decimals."""
+    return [[round(float(a), 6), round(float(b), 6)] for a, b in zip(lon, lat, strict=True)]
+
+
+def generate_county(
+    out_dir: str | Path,
+    *,
+    seed: int = 0,
+    size_km: float = 10.0,
+    townships: int = 3,
+    lon: float | None = None,
+    lat: float | None = None,
+    name: str | None = None,
+    name_en: str | None = None,
+    clinic_share: float = 0.7,
+) -> dict[str, Path]:
+    """Write a small SYNTHETIC county (roads, facilities, population, boundaries) for batch runs.
+
+    Much smaller and simpler than :func:`generate_sample` (which draws the bundled 安澜县): a
+    jittered grid of roads about 1 km apart (one county road and one township road through
+    the centre, village roads and farm tracks elsewhere, a fifth of the grid links missing),
+    one county hospital at the centre, one township health centre per township seat, village
+    clinics in most villages, and a WorldPop-like population grid (3″ cells) of seats,
+    villages and a thin rural background. Seeded: the same arguments give the same county.
+    Used by the batch tests and benchmarks to make many varied counties quickly.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        Folder for the four files (created).
+    seed : int, default 0
+        Seed of :func:`numpy.random.default_rng`; also places the county (see ``lon``/``lat``).
+    size_km : float, default 10.0
+        Side of the county's bounding square, kilometres (area about 0.8 × size_km² km²).
+    townships : int, default 3
+        Township seats, each with a township health centre (the first is the county seat).
+    lon, lat : float, optional
+        Centre, degrees (WGS-84). Default: a spot in south China that depends on ``seed``, so
+        generated counties do not overlap on a map.
+    name, name_en : str, optional
+        County name (default ``合成{seed}县``) and English name (``Synthetic County {seed}``).
+    clinic_share : float, default 0.7
+        Share of villages with a clinic (lower it for a poorly served county).
+
+    Returns
+    -------
+    dict of str to Path
+        Keys ``osm`` (PBF), ``population`` (GeoTIFF), ``county`` and ``townships`` (GeoJSON).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     paths = generate_county(tmp, seed=1, size_km=6.0, townships=2)
+    ...     sorted(p.name for p in paths.values())
+    ['county.geojson', 'county.osm.pbf', 'population.tif', 'townships.geojson']
+    """
+    if not size_km >= 3.0:
+        msg = f"size_km must be >= 3 km, got {size_km:g}"
+        raise ValueError(msg)
+    if townships < 1:
+        msg = f"townships must be >= 1, got {townships}"
+        raise ValueError(msg)
+    rng = np.random.default_rng(seed)
+    if lon is None:
+        lon = 104.0 + (seed % 25) * 0.35
+    if lat is None:
+        lat = 24.0 + (seed // 25 % 20) * 0.3
+    name = name if name is not None else f"合成{seed}县"
+    name_en = name_en if name_en is not None else f"Synthetic County {seed}"
+    mx = 111_320.0 * math.cos(math.radians(lat))  # metres per degree of longitude
+    my = 110_900.0  # metres per degree of latitude
+    half = size_km * 500.0
+
+    # county outline: a jittered 16-gon filling most of the square
+    ang = np.linspace(0.0, 2 * math.pi, 16, endpoint=False) + rng.uniform(0, 0.3)
+    rad = half * rng.uniform(0.85, 1.0, 16)
+    county = Polygon(np.column_stack([rad * np.cos(ang), rad * np.sin(ang)])).buffer(0)
+    county = county.intersection(shapely.box(-half, -half, half, half))
+
+    # road grid: intersections ~1 km apart, links split into way nodes ~200 m apart
+    n = round(size_km) + 1
+    gx, gy = np.meshgrid(np.linspace(-half, half, n), np.linspace(-half, half, n))
+    inter = np.column_stack([gx.ravel(), gy.ravel()]) + rng.normal(0.0, 110.0, (n * n, 2))
+    mid = n // 2
+    links: list[tuple[int, int, str]] = []
+    for r in range(n):
+        for c in range(n):
+            i = r * n + c
+            for j, along_main in ((i + 1, r == mid), (i + n, c == mid)):
+                if (j == i + 1 and c == n - 1) or (j == i + n and r == n - 1):
+                    continue
+                if along_main:
+                    cls = "secondary" if j == i + 1 else "tertiary"
+                elif rng.random() < 0.2:
+                    continue
+                else:
+                    cls = "track" if rng.random() < 0.12 else "unclassified"
+                links.append((i, j, cls))
+    inside = shapely.contains_xy(county.buffer(600.0), inter[:, 0], inter[:, 1])
+    links = [(a, b, c) for a, b, c in links if inside[a] and inside[b]]
+
+    coords: list[tuple[float, float]] = [tuple(p) for p in inter]
+    ways: list[tuple[list[int], dict[str, str]]] = []
+    for a, b, cls in links:
+        pa, pb = inter[a], inter[b]
+        m = max(1, round(float(np.hypot(*(pb - pa))) / 200.0))
+        refs = [a + 1]
+        for t in np.linspace(0.0, 1.0, m + 1)[1:-1]:
+            coords.append(tuple(pa + (pb - pa) * t + rng.normal(0.0, 15.0, 2)))
+            refs.append(len(coords))
+        refs.append(b + 1)
+        ways.append((refs, {"highway": cls}))
+
+    # settlements and facilities (facilities sit 30-80 m off their road node)
+    def spot_near(p: FloatArray) -> tuple[float, float]:
+        d = rng.uniform(30.0, 80.0)
+        a = rng.uniform(0, 2 * math.pi)
+        return (float(p[0] + d * math.cos(a)), float(p[1] + d * math.sin(a)))
+
+    centre = inter[int(np.argmin(np.hypot(inter[:, 0], inter[:, 1])))]
+    seats = [centre]
+    tries = 0
+    while len(seats) < townships and tries < 10_000:
+        tries += 1
+        p = rng.uniform(-half * 0.8, half * 0.8, 2)
+        gap = min(float(np.hypot(*(p - s))) for s in seats)
+        if county.contains(Point(p)) and gap > size_km * 1000.0 / (1.5 + townships**0.5):
+            seats.append(inter[int(np.argmin(np.hypot(*(inter - p).T)))])
+    n_villages = max(3, round(county.area / 4e6))
+    villages: list[FloatArray] = []
+    while len(villages) < n_villages:
+        p = rng.uniform(-half, half, 2)
+        if county.contains(Point(p)):
+            villages.append(p)
+    facilities: list[tuple[tuple[float, float], dict[str, str]]] = [
+        (
+            spot_near(centre),
+            {"amenity": "hospital", "access15:tier": "4", "name": f"{name}人民医院",
+             "name:en": f"{name_en} People's Hospital"},
+        )
+    ]  # fmt: skip
+    for i, s in enumerate(seats, start=1):
+        facilities.append(
+            (
+                spot_near(s),
+                {"amenity": "clinic", "access15:tier": "2", "name": f"第{i}镇卫生院",
+                 "name:en": f"Township {i} Health Centre"},
+            )
+        )  # fmt: skip
+    for i, v in enumerate(villages, start=1):
+        if rng.random() < clinic_share:
+            facilities.append(
+                (
+                    (float(v[0]), float(v[1])),
+                    {"amenity": "doctors", "access15:tier": "1", "name": f"第{i}村卫生室",
+                     "name:en": f"Village {i} Clinic"},
+                )
+            )  # fmt: skip
+
+    def to_lonlat(xy: FloatArray) -> tuple[FloatArray, FloatArray]:
+        return np.round(lon + xy[:, 0] / mx, 7), np.round(lat + xy[:, 1] / my, 7)
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "osm": out / "county.osm.pbf",
+        "population": out / "population.tif",
+        "county": out / "county.geojson",
+        "townships": out / "townships.geojson",
+    }
+    node_xy = np.asarray(coords + [f[0] for f in facilities])
+    nlon, nlat = to_lonlat(node_xy)
+    if paths["osm"].exists():
+        paths["osm"].unlink()
+    header = osmium.io.Header()
+    header.set("generator", GENERATOR)
+    meta: dict[str, Any] = {
+        "version": 1,
+        "timestamp": TIMESTAMP,
+        "changeset": 1,
+        "uid": 1,
+        "user": "access15",
+    }
+    writer = osmium.SimpleWriter(str(paths["osm"]), 1024 * 1024, header)
+    try:
+        for i in range(len(node_xy)):
+            tags = facilities[i - len(coords)][1] if i >= len(coords) else {}
+            writer.add_node(
+                Node(id=i + 1, location=(float(nlon[i]), float(nlat[i])), tags=tags, **meta)
+            )
+        for i, (refs, tags) in enumerate(ways):
+            writer.add_way(Way(id=i + 1, nodes=refs, tags=tags, **meta))
+    finally:
+        writer.close()
+
+    # population: seats (county seat largest), villages, thin background; 1/256-person steps
+    minx, miny, maxx, maxy = county.bounds
+    west = math.floor((lon + minx / mx) / CELL_DEG - 1) * CELL_DEG
+    north = math.ceil((lat + maxy / my) / CELL_DEG + 1) * CELL_DEG
+    w = math.ceil((maxx - minx) / mx / CELL_DEG) + 3
+    h = math.ceil((maxy - miny) / my / CELL_DEG) + 3
+    clon, clat = np.meshgrid(
+        west + (np.arange(w) + 0.5) * CELL_DEG, north - (np.arange(h) + 0.5) * CELL_DEG
+    )
+    cx, cy = (clon - lon) * mx, (clat - lat) * my
+    people = rng.uniform(0.0, 1.5, cx.shape)
+    blobs = [(centre, 450.0, rng.uniform(8_000, 15_000))]
+    blobs += [(s, 300.0, rng.uniform(1_500, 4_000)) for s in seats[1:]]
+    blobs += [(v, 180.0, rng.uniform(150, 700)) for v in villages]
+    cell_m2 = CELL_DEG * mx * CELL_DEG * my
+    for p, sigma, total in blobs:
+        d2 = (cx - p[0]) ** 2 + (cy - p[1]) ** 2
+        people += total * cell_m2 / (2 * math.pi * sigma**2) * np.exp(-d2 / (2 * sigma**2))
+    people = np.round(people * 256.0) / 256.0
+    grid = np.where(shapely.contains_xy(county, cx, cy), people, NODATA).astype(np.float32)
+    _write_tif(paths["population"], grid, from_origin(west, north, CELL_DEG, CELL_DEG))
+
+    def geometry(poly: Polygon | MultiPolygon) -> dict[str, Any]:
+        parts = []
+        for p in poly.geoms if isinstance(poly, MultiPolygon) else [poly]:
+            p = orient(p, 1.0)
+            rings = [np.asarray(p.exterior.coords), *(np.asarray(r.coords) for r in p.interiors)]
+            parts.append([_lonlat_list(*to_lonlat(r)) for r in rings])
+        if len(parts) == 1:
+            return {"type": "Polygon", "coordinates": parts[0]}
+        return {"type": "MultiPolygon", "coordinates": parts}
+
+    props = {"name": name, "name_en": name_en, "adcode": f"99{seed:04d}", "synthetic": True}
+    _write_geojson(
+        paths["county"], [{"type": "Feature", "properties": props, "geometry": geometry(county)}]
+    )
+    cells = shapely.voronoi_polygons(
+        shapely.MultiPoint([tuple(s) for s in seats]), extend_to=county.buffer(1000.0)
+    )
+    features = []
+    for i, s in enumerate(seats, start=1):
+        cell = next(g for g in cells.geoms if g.contains(Point(s)))
+        zone = cell.intersection(county)
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {
+                    "zone_id": f"T{i:02d}",
+                    "name": f"第{i}镇",
+                    "name_en": f"Township {i}",
+                },
+                "geometry": geometry(zone),
+            }
+        )
+    _write_geojson(paths["townships"], features)
+    return paths
 
 
 def _summary(paths: dict[str, Path]) -> dict[str, Any]:
