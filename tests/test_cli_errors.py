@@ -185,6 +185,41 @@ def _cases(tmp: Path) -> list[tuple[str, str, dict, list[str], int, str]]:
             2,
             "outside the study area|none of the",
         ),
+        ("bad-objective", "recommend", {}, ["--objective", "best"], 2, "--objective 'best'"),
+        ("bad-method", "recommend", {}, ["--method", "magic"], 2, "--method 'magic'"),
+        ("budget-no-costs", "recommend", {}, ["--budget", "5"], 2, "go together"),
+        (
+            "costs-missing",
+            "recommend",
+            {},
+            ["--budget", "5", "--costs", str(tmp / "nope.csv")],
+            2,
+            "does not exist",
+        ),
+        (
+            "costs-no-column",
+            "recommend",
+            {},
+            ["--budget", "5", "--costs", str(csv(tmp / "c1.csv", "site,price\na,1\n"))],
+            2,
+            "needs a site column",
+        ),
+        (
+            "costs-incomplete",
+            "recommend",
+            {},
+            ["--budget", "5", "--costs", str(csv(tmp / "c2.csv", "name,cost\n鹤田镇卫生院,1\n"))],
+            2,
+            "no cost for candidate",
+        ),
+        (
+            "must-include-unknown",
+            "recommend",
+            {},
+            ["--must-include", "No Such Centre"],
+            2,
+            "'No Such Centre' is not among the candidates",
+        ),
         (
             "fac-bad-tier",
             "coverage",
@@ -235,6 +270,13 @@ ALL = [
     "fac-csv-no-crs",
     "fac-outside-area",
     "fac-bad-tier",
+    "bad-objective",
+    "bad-method",
+    "budget-no-costs",
+    "costs-missing",
+    "costs-no-column",
+    "costs-incomplete",
+    "must-include-unknown",
 ]
 
 
@@ -323,3 +365,59 @@ def test_default_output_folder_is_a_safe_county_name(tmp_path, monkeypatch, caps
     made = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert made == ["tmp_escaped_安澜县"]
     assert not (tmp_path.parent / "escaped").exists()
+
+
+def test_recommend_constraints_reach_the_ranking(tmp_path, monkeypatch, capsys):
+    """--must-include (by name), --exclude (by site_id) and --costs/--budget shape the result."""
+    import pandas as pd
+
+    base_out = tmp_path / "base"
+    rc, _, err = run_main(monkeypatch, capsys, "recommend", *base_args(base_out), "--no-robustness")
+    assert rc == 0, err
+    base = pd.read_csv(base_out / "recommendations.csv")
+    top, forced = base["site_id"].iloc[0], "城关镇卫生院"
+    assert forced not in set(base["name"])
+    out = tmp_path / "constrained"
+    rc, _, err = run_main(
+        monkeypatch,
+        capsys,
+        "recommend",
+        *base_args(out),
+        "--no-robustness",
+        "--must-include",
+        forced,
+        "--exclude",
+        top,
+    )
+    assert rc == 0, err
+    rec = pd.read_csv(out / "recommendations.csv")
+    assert forced in set(rec["name"])
+    assert top not in set(rec["site_id"])
+    assert len(rec) == len(base)
+    # the constrained optimum cannot beat the free one
+    assert rec["cumulative_share"].iloc[-1] <= base["cumulative_share"].iloc[-1] + 1e-9
+    costs = tmp_path / "costs.csv"
+    fac = gpd.read_file(base_out / "facilities.geojson")
+    names = fac.loc[fac["tier"] == 2, "name"].tolist()
+    pd.DataFrame({"name": names, "cost": [100 + 50 * (i % 5) for i in range(len(names))]}).to_csv(
+        costs, index=False
+    )
+    out_b = tmp_path / "budget"
+    rc, _, err = run_main(
+        monkeypatch,
+        capsys,
+        "recommend",
+        *base_args(out_b),
+        "--no-robustness",
+        "--costs",
+        str(costs),
+        "--budget",
+        "400",
+        "--k",
+        "10",
+    )
+    assert rc == 0, err
+    rec_b = pd.read_csv(out_b / "recommendations.csv")
+    assert 0 < rec_b["cost"].sum() <= 400
+    price = dict(zip(names, [100 + 50 * (i % 5) for i in range(len(names))], strict=True))
+    assert rec_b["cost"].tolist() == [price[n] for n in rec_b["name"]]

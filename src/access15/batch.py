@@ -1061,6 +1061,8 @@ def batch_map(
         if "error" in gdf:
             fields["error"] = "error"
         show = gdf[[*fields, "colour", "geometry"]].copy()
+        if "recommended_names" in show:
+            show["recommended_names"] = show["recommended_names"].str.replace(";", "; ")
         for c in fields:
             show[c] = show[c].map(lambda v: "" if v is None or v != v else _esc(v))
         folium.GeoJson(

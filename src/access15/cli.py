@@ -326,6 +326,7 @@ def _run(
     only: set[str] | None = None,
     lang: str | None = None,
     tianditu_key: str | None = None,
+    siting: dict[str, object] | None = None,
 ) -> None:
     from .pipeline import run_county
 
@@ -352,6 +353,7 @@ def _run(
             k=k,
             recommend=recommend,
             robustness=robustness,
+            siting=siting,
             title=f"{Path(boundary).stem} — {cfg.levels[0].minutes:g}-minute access",
             basemap=None if basemap == "none" else basemap,
             tianditu_key=tianditu_key,
@@ -425,21 +427,199 @@ def recommend(
             "and report how often each site stays in the top K (sensitivity.csv).",
         ),
     ] = True,
+    objective: Annotated[
+        str,
+        typer.Option(
+            "--objective",
+            help="coverage (most people within the level's minutes), median (lowest mean "
+            "minutes), center (lowest worst-cell minutes) or center-zone (lowest worst "
+            "township mean).",
+        ),
+    ] = "coverage",
+    method: Annotated[
+        str,
+        typer.Option(
+            "--method",
+            help="exact (HiGHS MILP, optimality proven or the gap reported), swap "
+            "(greedy + 1-swap) or greedy (marginal-gain ranking only).",
+        ),
+    ] = "exact",
+    must_include: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--must-include",
+            help="A centre that must be upgraded (site_id or name; repeat the option).",
+            show_default=False,
+        ),
+    ] = None,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--exclude",
+            help="A centre that must not be upgraded (site_id or name; repeat the option).",
+            show_default=False,
+        ),
+    ] = None,
+    per_zone: Annotated[
+        bool,
+        typer.Option("--per-zone", help="At least one upgrade in every township (片区)."),
+    ] = False,
+    max_minutes_to_hospital: Annotated[
+        float | None,
+        typer.Option(
+            "--max-minutes-to-hospital",
+            help="Only centres within this many minutes of the county hospital are eligible.",
+            show_default=False,
+        ),
+    ] = None,
+    budget: Annotated[
+        float | None,
+        typer.Option(
+            "--budget",
+            help="Total cost allowed (with --costs); K then only caps the number of sites.",
+            show_default=False,
+        ),
+    ] = None,
+    costs: Annotated[
+        Path | None,
+        typer.Option(
+            "--costs",
+            help="CSV with site (site_id or name) and cost columns: cost of upgrading each centre.",
+            show_default=False,
+        ),
+    ] = None,
+    time_limit: Annotated[
+        float,
+        typer.Option("--time-limit", help="Seconds the exact solver may use per solve."),
+    ] = 10.0,
 ) -> None:
     """Rank K township health centres to upgrade into sub-centres (plus all coverage outputs).
 
     The ranking maximises the population within 30 minutes of a sub-centre or the county
-    hospital (configurable); each site's added population is its marginal gain, so the list
-    can be cut at any K. Adds recommendations.csv/.geojson, coverage_curve.csv/.png,
-    zones_before_after.csv and (unless --no-robustness) sensitivity.csv and
-    sensitivity_scenarios.csv to the coverage outputs.
+    hospital (configurable; --objective for mean or worst-case minutes); each site's added
+    population is its marginal gain, so the list can be cut at any K. The exact optimum is
+    proven by HiGHS or its gap is printed. Adds recommendations.csv/.geojson,
+    coverage_curve.csv/.png, zones_before_after.csv and (unless --no-robustness)
+    sensitivity.csv and sensitivity_scenarios.csv to the coverage outputs.
 
     Example:
 
         access15 recommend --osm county.osm.pbf --population worldpop.tif
         --boundary county.geojson --zones townships.geojson --k 5 --out out/county
+
+    Constraints: --must-include 城关镇卫生院 --exclude node/123 --per-zone
+    --max-minutes-to-hospital 40, or --costs costs.csv --budget 5000000.
     """
-    _run(**locals(), recommend=True)
+    siting = _siting_options(
+        objective=objective,
+        method=method,
+        must_include=must_include,
+        exclude=exclude,
+        per_zone=per_zone,
+        max_minutes_to_hospital=max_minutes_to_hospital,
+        budget=budget,
+        costs=costs,
+        time_limit=time_limit,
+    )
+    _run(
+        osm=osm,
+        place=place,
+        population=population,
+        boundary=boundary,
+        facilities=facilities,
+        crs_in=crs_in,
+        mode=mode,
+        config=config,
+        out=out,
+        cache_dir=cache_dir,
+        zones=zones,
+        minutes=minutes,
+        basemap=basemap,
+        k=k,
+        recommend=True,
+        robustness=robustness,
+        lang=lang,
+        tianditu_key=tianditu_key,
+        siting=siting,
+    )
+
+
+def _siting_options(
+    *,
+    objective: str,
+    method: str,
+    must_include: list[str] | None,
+    exclude: list[str] | None,
+    per_zone: bool,
+    max_minutes_to_hospital: float | None,
+    budget: float | None,
+    costs: Path | None,
+    time_limit: float,
+) -> dict[str, object]:
+    """Check the siting flags before any work and turn them into recommend_upgrades options."""
+    from .siting import OBJECTIVES
+
+    if objective not in OBJECTIVES:
+        msg = f"--objective {objective!r} is not one of {', '.join(OBJECTIVES)}"
+        raise InputError(msg)
+    if method not in ("exact", "swap", "greedy"):
+        msg = f"--method {method!r} is not one of exact, swap, greedy"
+        raise InputError(msg)
+    if max_minutes_to_hospital is not None and not max_minutes_to_hospital > 0:
+        msg = f"--max-minutes-to-hospital must be > 0, got {max_minutes_to_hospital:g}"
+        raise InputError(msg)
+    if not time_limit > 0:
+        msg = f"--time-limit must be > 0 seconds, got {time_limit:g}"
+        raise InputError(msg)
+    if (budget is None) != (costs is None):
+        msg = "--budget and --costs go together: give both (costs per centre and the total)"
+        raise InputError(msg)
+    opts: dict[str, object] = {"objective": objective, "method": method}
+    opts["time_limit_s"] = time_limit
+    if must_include:
+        opts["must_include"] = list(must_include)
+    if exclude:
+        opts["exclude"] = list(exclude)
+    if per_zone:
+        opts["per_zone"] = True
+    if max_minutes_to_hospital is not None:
+        opts["max_minutes_to_hospital"] = max_minutes_to_hospital
+    if budget is not None and costs is not None:
+        if not budget > 0:
+            msg = f"--budget must be > 0, got {budget:g}"
+            raise InputError(msg)
+        opts["budget"] = budget
+        opts["cost"] = _read_costs(costs)
+    return opts
+
+
+def _read_costs(path: Path) -> dict[str, float]:
+    """Read a costs CSV (site or site_id or name, and cost) into {site: cost}."""
+    import pandas as pd
+
+    if not path.is_file():
+        msg = f"--costs file {str(path)!r} does not exist"
+        raise InputError(msg)
+    try:
+        df = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as e:
+        msg = f"--costs {str(path)!r} is not a readable UTF-8 CSV ({e})"
+        raise InputError(msg) from None
+    cols = {c.strip().lower(): c for c in df.columns}
+    key = next((cols[c] for c in ("site_id", "site", "name", "名称") if c in cols), None)
+    val = next((cols[c] for c in ("cost", "费用", "成本") if c in cols), None)
+    if key is None or val is None:
+        msg = (
+            f"--costs {str(path)!r} needs a site column (site_id, site or name) and a cost "
+            f"column; found {', '.join(map(str, df.columns))}"
+        )
+        raise InputError(msg)
+    cost = pd.to_numeric(df[val], errors="coerce")
+    bad = df[key][cost.isna() | (cost < 0)]
+    if len(bad):
+        msg = f"--costs: cost missing or negative for {', '.join(bad.astype(str).head(5))}"
+        raise InputError(msg)
+    return dict(zip(df[key].astype(str), cost.astype(float), strict=True))
 
 
 @app.command()

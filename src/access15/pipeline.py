@@ -6,7 +6,7 @@ Used by ``access15 demo``/``coverage``/``recommend`` and, later, by batch runs o
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -102,6 +102,7 @@ def run_county(
     k: int | None = None,
     recommend: bool = True,
     robustness: bool = True,
+    siting: Mapping[str, Any] | None = None,
     title: str = "",
     basemap: str | None = "osm",
     tianditu_key: str | None = None,
@@ -137,6 +138,10 @@ def run_county(
         Number of upgrades to rank (default ``config.k``).
     recommend : bool
         Rank township centres to upgrade.
+    siting : mapping, optional
+        Options of :func:`access15.siting.recommend_upgrades` (``objective``, ``method``,
+        ``must_include``, ``exclude``, ``per_zone``, ``max_minutes_to_hospital``, ``cost``,
+        ``budget``, ``candidates`` ...); also used by the robustness reruns.
     robustness : bool
         With ``recommend``: rerun the ranking with speeds ±20 % and the threshold ±5 min
         (:func:`access15.siting.sensitivity`, 9 scenarios) and report how often each site stays
@@ -223,13 +228,16 @@ def run_county(
     rec = None
     if recommend:
         t0 = step("ranking township centres to upgrade")
-        rec = recommend_upgrades(net, cov, k=k, zones=z)
+        rec = recommend_upgrades(net, cov, k=k, zones=z, **dict(siting or {}))
         timings["siting"] = time.perf_counter() - t0
 
     sens = None
     if rec is not None and robustness and len(rec.ranking):
         t0 = step("testing the ranking's robustness (speeds ±20 %, threshold ±5 min)")
-        sens = sensitivity(net, cov, facilities=fac, zones=z, k=len(rec.ranking))
+        # same options as the ranking (a budget stays a budget; K then caps the count)
+        opts = dict(siting or {})
+        k_sens = k if opts.get("budget") is not None else len(rec.ranking)
+        sens = sensitivity(net, cov, facilities=fac, zones=z, k=k_sens, **opts)
         timings["sensitivity"] = time.perf_counter() - t0
 
     fmap = None

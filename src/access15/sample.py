@@ -2189,7 +2189,9 @@ def generate_county(
         a = rng.uniform(0, 2 * math.pi)
         return (float(p[0] + d * math.cos(a)), float(p[1] + d * math.sin(a)))
 
-    centre = inter[int(np.argmin(np.hypot(inter[:, 0], inter[:, 1])))]
+    # seats at road junctions well inside the county, so their facilities are inside too
+    inner = inter[shapely.contains_xy(county.buffer(-300.0), inter[:, 0], inter[:, 1])]
+    centre = inner[int(np.argmin(np.hypot(inner[:, 0], inner[:, 1])))]
     seats = [centre]
     tries = 0
     while len(seats) < townships and tries < 10_000:
@@ -2197,7 +2199,7 @@ def generate_county(
         p = rng.uniform(-half * 0.8, half * 0.8, 2)
         gap = min(float(np.hypot(*(p - s))) for s in seats)
         if county.contains(Point(p)) and gap > size_km * 1000.0 / (1.5 + townships**0.5):
-            seats.append(inter[int(np.argmin(np.hypot(*(inter - p).T)))])
+            seats.append(inner[int(np.argmin(np.hypot(*(inner - p).T)))])
     n_villages = max(3, round(county.area / 4e6))
     villages: list[FloatArray] = []
     while len(villages) < n_villages:

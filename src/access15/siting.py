@@ -2509,12 +2509,25 @@ def _as_positions(ids: Iterable[str] | None, cand: pd.DataFrame, what: str) -> l
     if isinstance(ids, str):
         ids = [ids]
     pos = {s: i for i, s in enumerate(cand["site_id"].astype(str))}
+    by_name: dict[str, list[int]] = {}
+    if "name" in cand:
+        for i, nm in enumerate(cand["name"].astype(str)):
+            by_name.setdefault(nm, []).append(i)
     out = []
     for s in ids:
-        if str(s) not in pos:
-            msg = f"{what} site {s!r} is not among the candidates; check the site_id"
+        if str(s) in pos:
+            out.append(pos[str(s)])
+        elif len(by_name.get(str(s), [])) == 1:  # a planner may give the centre's name
+            out.append(by_name[str(s)][0])
+        elif str(s) in by_name:
+            msg = (
+                f"{what} site name {s!r} is ambiguous ({len(by_name[str(s)])} candidates); "
+                "use its site_id"
+            )
             raise InputError(msg)
-        out.append(pos[str(s)])
+        else:
+            msg = f"{what} site {s!r} is not among the candidates; give a site_id or a name"
+            raise InputError(msg)
     return out
 
 
@@ -2619,7 +2632,11 @@ def recommend_upgrades(
                 raise InputError(msg)
             cand["cost"] = pd.to_numeric(cand[cost], errors="coerce")
         else:
-            cand["cost"] = cand["site_id"].map(dict(cost)).astype(np.float64)
+            cmap = {str(k_): float(v_) for k_, v_ in dict(cost).items()}
+            by_id = cand["site_id"].astype(str).map(cmap)
+            if "name" in cand:  # a planner's cost table may name the centres instead
+                by_id = by_id.fillna(cand["name"].astype(str).map(cmap))
+            cand["cost"] = by_id.astype(np.float64)
         if cand["cost"].isna().any():
             miss = cand.loc[cand["cost"].isna(), "site_id"].iloc[0]
             msg = f"no cost for candidate {miss!r}; give every candidate a cost"
