@@ -998,7 +998,13 @@ def main() -> None:
         err_console.print(f"error: {exc}", highlight=False, soft_wrap=True, markup=False)
         sys.exit(exit_code)
     except KeyboardInterrupt:
-        err_console.print("interrupted; no outputs were changed")
+        if len(sys.argv) > 1 and "batch" in sys.argv[1:]:
+            err_console.print(
+                "interrupted; counties finished so far are complete on disk, the one in progress "
+                "was not written; run the same command again to resume"
+            )
+        else:
+            err_console.print("interrupted; no outputs were changed")
         sys.exit(130)
     except Exception as exc:
         if debug:
