@@ -11,11 +11,8 @@ import warnings
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-import geopandas as gpd
-from shapely.geometry import box
-
 import access15 as ax
-from conftest import DEFAULT_FACILITIES, write_tiny_osm
+from conftest import DEFAULT_FACILITIES, write_tiny_county
 
 HOSTILE_FACILITY = "<script>alert(1)</script>"
 HOSTILE_TEMPLATE = "${alert(2)}`);alert(3);(`\\"
@@ -47,44 +44,13 @@ def sample_run(tmp_path_factory) -> tuple[ax.CountyRun, Path]:
 
 def hostile_files(folder: Path) -> dict[str, Path]:
     """Tiny-county files whose names try to inject HTML and JavaScript."""
-    folder.mkdir(parents=True, exist_ok=True)
     facs = [dict(f) for f in DEFAULT_FACILITIES]
     facs[0]["name"] = escape(HOSTILE_FACILITY)
     facs[0]["name_en"] = escape(HOSTILE_EN)
     facs[1]["name"] = escape(HOSTILE_TEMPLATE, {'"': "&quot;"})
-    osm = write_tiny_osm(folder / "hostile.osm", facs)
-    # reuse the tiny population raster of conftest through the same writer
-    import numpy as np
-    import rasterio
-    from rasterio.transform import from_origin
-
-    from conftest import POP
-
-    pop = folder / "pop.tif"
-    with rasterio.open(
-        pop,
-        "w",
-        driver="GTiff",
-        height=2,
-        width=4,
-        count=1,
-        dtype="float32",
-        crs="EPSG:4326",
-        transform=from_origin(99.995, 0.015, 0.01, 0.01),
-        nodata=-99999,
-    ) as dst:
-        dst.write(np.asarray(POP, dtype=np.float32), 1)
-    county = folder / "county.geojson"
-    gpd.GeoDataFrame(
-        {"name": [HOSTILE_EN]}, geometry=[box(99.995, -0.005, 100.035, 0.015)], crs="EPSG:4326"
-    ).to_file(county)
-    zones = folder / "zones.geojson"
-    gpd.GeoDataFrame(
-        {"zone_id": ["W", "E"], "name": [HOSTILE_TOWNSHIP, "East"]},
-        geometry=[box(99.995, -0.005, 100.015, 0.015), box(100.015, -0.005, 100.035, 0.015)],
-        crs="EPSG:4326",
-    ).to_file(zones)
-    return {"osm": osm, "population": pop, "county": county, "zones": zones}
+    return write_tiny_county(
+        folder, facs, county_name=HOSTILE_EN, zone_names=(HOSTILE_TOWNSHIP, "East")
+    )
 
 
 def hostile_run(tmp_path_factory) -> tuple[ax.CountyRun, Path]:

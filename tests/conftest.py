@@ -123,11 +123,17 @@ def write_tiny_osm(path: Path, facilities: list[dict] | None = None) -> Path:
     return path
 
 
-@pytest.fixture
-def tiny(tmp_path: Path) -> dict[str, Path]:
-    """Files of the tiny county: OSM XML, population GeoTIFF, boundary, two zones."""
-    osm = write_tiny_osm(tmp_path / "tiny.osm")
-    pop = tmp_path / "pop.tif"
+def write_tiny_county(
+    folder: Path,
+    facilities: list[dict] | None = None,
+    *,
+    county_name: str = "Tiny county",
+    zone_names: tuple[str, str] = ("West", "East"),
+) -> dict[str, Path]:
+    """Write the tiny county's files (OSM XML, population GeoTIFF, boundary, two zones)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    osm = write_tiny_osm(folder / "tiny.osm", facilities)
+    pop = folder / "pop.tif"
     with rasterio.open(
         pop,
         "w",
@@ -141,17 +147,23 @@ def tiny(tmp_path: Path) -> dict[str, Path]:
         nodata=-99999,
     ) as dst:
         dst.write(POP, 1)
-    county = tmp_path / "county.geojson"
+    county = folder / "county.geojson"
     gpd.GeoDataFrame(
-        {"name": ["Tiny county"]}, geometry=[box(99.995, -0.005, 100.035, 0.015)], crs="EPSG:4326"
+        {"name": [county_name]}, geometry=[box(99.995, -0.005, 100.035, 0.015)], crs="EPSG:4326"
     ).to_file(county)
-    zones = tmp_path / "zones.geojson"
+    zones = folder / "zones.geojson"
     gpd.GeoDataFrame(
-        {"zone_id": ["W", "E"], "name": ["West", "East"]},
+        {"zone_id": ["W", "E"], "name": list(zone_names)},
         geometry=[box(99.995, -0.005, 100.015, 0.015), box(100.015, -0.005, 100.035, 0.015)],
         crs="EPSG:4326",
     ).to_file(zones)
     return {"osm": osm, "population": pop, "county": county, "zones": zones}
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> dict[str, Path]:
+    """Files of the tiny county: OSM XML, population GeoTIFF, boundary, two zones."""
+    return write_tiny_county(tmp_path)
 
 
 def require_shared(path: Path) -> Path:

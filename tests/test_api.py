@@ -7,14 +7,12 @@ import json
 import subprocess
 import sys
 
-import geopandas as gpd
 import numpy as np
 import pytest
 from affine import Affine
-from shapely.geometry import box
 
 import access15 as ax
-from conftest import POP, write_tiny_osm
+from conftest import POP, write_tiny_county
 
 
 def _python(code: str) -> str:
@@ -103,37 +101,15 @@ def hostile_run(tmp_path_factory):
             "name_en": "East",
         },
     ]
-    osm = write_tiny_osm(d / "tiny.osm", facilities)
-    import rasterio
-    from rasterio.transform import from_origin
-
-    pop = d / "pop.tif"
-    with rasterio.open(
-        pop,
-        "w",
-        driver="GTiff",
-        height=2,
-        width=4,
-        count=1,
-        dtype="float32",
-        crs="EPSG:4326",
-        transform=from_origin(99.995, 0.015, 0.01, 0.01),
-        nodata=-99999,
-    ) as dst:
-        dst.write(POP, 1)
-    county = d / "county.geojson"
-    gpd.GeoDataFrame(
-        {"name": ["Tiny"]}, geometry=[box(99.995, -0.005, 100.035, 0.015)], crs="EPSG:4326"
-    ).to_file(county)
-    zones = d / "zones.geojson"
-    gpd.GeoDataFrame(
-        {"zone_id": ["W", "E"], "name": [HOSTILE_ZONE, "East"]},
-        geometry=[box(99.995, -0.005, 100.015, 0.015), box(100.015, -0.005, 100.035, 0.015)],
-        crs="EPSG:4326",
-    ).to_file(zones)
+    f = write_tiny_county(d, facilities, county_name="Tiny", zone_names=(HOSTILE_ZONE, "East"))
     with pytest.warns(UserWarning, match="clipped extract"):  # tiny.osm's way 103 is cut
         return ax.run_county(
-            osm=osm, population=pop, boundary=county, zones=zones, k=1, basemap=None
+            osm=f["osm"],
+            population=f["population"],
+            boundary=f["county"],
+            zones=f["zones"],
+            k=1,
+            basemap=None,
         )
 
 

@@ -1010,7 +1010,7 @@ def batch_map(
     import folium
     import shapely
 
-    from .maps import _asset_uri, check_basemap, tianditu_tiles
+    from .maps import check_basemap, offline_map, tianditu_tiles
     from .maps import escape_text as _esc
 
     gdf = summary[summary.geometry.notna() & ~summary.geometry.is_empty].copy()
@@ -1018,18 +1018,7 @@ def batch_map(
         west, south, east, north = gdf.total_bounds
     else:
         west, south, east, north = 73.0, 18.0, 135.0, 54.0  # China
-    m = folium.Map(
-        location=[(south + north) / 2, (west + east) / 2],
-        zoom_start=6,
-        tiles=None,
-        control_scale=True,
-        prefer_canvas=True,
-    )
-    m.default_js = [
-        ("leaflet", _asset_uri("leaflet.js", "text/javascript")),
-        ("jquery", _asset_uri("jquery.min.js", "text/javascript")),
-    ]
-    m.default_css = [("leaflet_css", _asset_uri("leaflet.css", "text/css"))]
+    m = offline_map([(south + north) / 2, (west + east) / 2], zoom_start=6)
     tiles = check_basemap(basemap)
     if tiles == "tianditu":
         for layer in tianditu_tiles(None):

@@ -38,6 +38,7 @@ __all__ = [
     "check_basemap",
     "escape_text",
     "make_map",
+    "offline_map",
     "surface_rgba",
     "tianditu_tiles",
 ]
@@ -541,6 +542,35 @@ def _add_sites(m: folium.Map, rec: Recommendation, sens: Sensitivity | None, lan
     group.add_to(m)
 
 
+def offline_map(location: list[float], *, zoom_start: int = 10) -> folium.Map:
+    """Make an empty Folium map with Leaflet and jQuery inlined, so the HTML opens offline.
+
+    No tiles, a scale bar, canvas rendering; bootstrap and web fonts are left out.
+
+    Parameters
+    ----------
+    location : [lat, lon]
+        Initial centre, degrees (WGS-84).
+    zoom_start : int
+        Initial Web-Mercator zoom level.
+    """
+    import folium
+
+    m = folium.Map(
+        location=location,
+        zoom_start=zoom_start,
+        tiles=None,
+        control_scale=True,
+        prefer_canvas=True,
+    )
+    m.default_js = [
+        ("leaflet", _asset_uri("leaflet.js", "text/javascript")),
+        ("jquery", _asset_uri("jquery.min.js", "text/javascript")),
+    ]
+    m.default_css = [("leaflet_css", _asset_uri("leaflet.css", "text/css"))]
+    return m
+
+
 def make_map(
     cov: CoverageResult,
     rec: Recommendation | None = None,
@@ -613,19 +643,7 @@ def make_map(
     pop = cov.population
     grid, west, south, east, north = _map_frame(cov)
     grid = grid and lv.name in cov.surface
-    m = folium.Map(
-        location=[(south + north) / 2, (west + east) / 2],
-        zoom_start=10,
-        tiles=None,
-        control_scale=True,
-        prefer_canvas=True,
-    )
-    # Leaflet and jQuery are inlined (vendored) so the map opens offline; no bootstrap/fonts.
-    m.default_js = [
-        ("leaflet", _asset_uri("leaflet.js", "text/javascript")),
-        ("jquery", _asset_uri("jquery.min.js", "text/javascript")),
-    ]
-    m.default_css = [("leaflet_css", _asset_uri("leaflet.css", "text/css"))]
+    m = offline_map([(south + north) / 2, (west + east) / 2], zoom_start=10)
     add_basemap(m, basemap, tianditu_key=tianditu_key, lang=lang)
     label = _esc(level_label(lv, lang))
     if grid:
