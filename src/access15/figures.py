@@ -93,8 +93,9 @@ def _rc(lang: str) -> Any:  # matplotlib types rcParams keys as a Literal
     font = cjk_font() if lang == "zh" else None
     rc: dict[str, Any] = {"axes.unicode_minus": False}
     if font:
-        rc["font.family"] = "sans-serif"
-        rc["font.sans-serif"] = [font, "DejaVu Sans"]
+        # concrete family names: a generic "sans-serif" would be looked up again in rcParams
+        # when the figure is drawn (at savefig, after this context has ended)
+        rc["font.family"] = [font, "DejaVu Sans"]
     return rc
 
 
@@ -406,7 +407,9 @@ def coverage_curve(rec: Recommendation, path: str | Path, *, lang: str | None = 
     from matplotlib import rc_context
 
     with rc_context(_rc(lang)):
-        plot_curve(rec.curve, path, title=title)
+        labels = {key: tr(f"fig_curve_{key}", lang) for key in ("greedy", "exact", "unproven")}
+        labels |= {"x": tr("fig_curve_x", lang), "y": tr("fig_curve_y", lang)}
+        plot_curve(rec.curve, path, title=title, labels=labels)
 
 
 def save_png(fig: Figure, path: str | Path) -> Path:

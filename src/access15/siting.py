@@ -3031,6 +3031,7 @@ def plot_curve(
     *,
     title: str | None = None,
     y: str = "share",
+    labels: Mapping[str, str] | None = None,
 ) -> None:
     """Plot the objective (or covered share) against K to a PNG file; needs matplotlib.
 
@@ -3043,7 +3044,18 @@ def plot_curve(
     title : str, optional
     y : str
         Column to plot (``"share"`` default, ``"objective"``, ``"mean_minutes"``).
+    labels : mapping, optional
+        Texts to draw instead of the English defaults: ``x``, ``y``, ``greedy``, ``exact``,
+        ``unproven`` (e.g. Chinese labels).
     """
+    lab = {
+        "x": "sites upgraded (K)",
+        "y": "covered share (%)" if y == "share" else y.replace("_", " "),
+        "greedy": "greedy",
+        "exact": "exact",
+        "unproven": "not proven optimal",
+        **dict(labels or {}),
+    }
     try:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
@@ -3060,7 +3072,7 @@ def plot_curve(
         c = curve[curve["method"] == meth]
         if len(c):
             vals = c[y] * (100.0 if y == "share" else 1.0)
-            ax.plot(c["k"], vals, style, label=meth)
+            ax.plot(c["k"], vals, style, label=lab[meth])
             if "proven" in c and meth == "exact":
                 un = c[~c["proven"].astype(bool)]
                 if len(un):
@@ -3068,13 +3080,13 @@ def plot_curve(
                         un["k"],
                         un[y] * (100.0 if y == "share" else 1.0),
                         "rx",
-                        label="not proven optimal",
+                        label=lab["unproven"],
                     )
     from matplotlib.ticker import MaxNLocator
 
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # K is a count: no half-steps
-    ax.set_xlabel("sites upgraded (K)")
-    ax.set_ylabel("covered share (%)" if y == "share" else y.replace("_", " "))
+    ax.set_xlabel(lab["x"])
+    ax.set_ylabel(lab["y"])
     if title:
         ax.set_title(title)
     ax.grid(True, alpha=0.3)
