@@ -166,6 +166,22 @@ def tiny(tmp_path: Path) -> dict[str, Path]:
     return write_tiny_county(tmp_path)
 
 
+@pytest.fixture(scope="session")
+def sample(tmp_path_factory):
+    """The sample county run once per session with its outputs on disk (see _report_data)."""
+    from _report_data import sample_run
+
+    return sample_run(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def hostile(tmp_path_factory):
+    """The tiny county with HTML/JS injection names, run once per session (see _report_data)."""
+    from _report_data import hostile_run
+
+    return hostile_run(tmp_path_factory)
+
+
 def require_shared(path: Path) -> Path:
     if not path.exists():
         pytest.skip(

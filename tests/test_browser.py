@@ -19,8 +19,6 @@ from _report_data import (
     HOSTILE_FACILITY,
     HOSTILE_TEMPLATE,
     HOSTILE_TOWNSHIP,
-    hostile_run,
-    sample_run,
 )
 
 SHOTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "screenshots"
@@ -99,16 +97,6 @@ class _Watched:
 
     def close(self) -> None:
         self.page.close()
-
-
-@pytest.fixture(scope="module")
-def sample(tmp_path_factory):
-    return sample_run(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def hostile(tmp_path_factory):
-    return hostile_run(tmp_path_factory)
 
 
 def _toggle(page, label: str) -> None:

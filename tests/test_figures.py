@@ -7,7 +7,6 @@ import pytest
 from matplotlib.image import AxesImage
 from matplotlib.text import Text
 
-from _report_data import sample_run
 from access15 import figures
 from access15._i18n import has_cjk
 from access15.maps import surface_rgba
@@ -17,11 +16,6 @@ PNG = b"\x89PNG\r\n\x1a\n"
 
 def has_cjk_text(fig) -> bool:
     return any(has_cjk(t.get_text()) for t in fig.findobj(Text))
-
-
-@pytest.fixture(scope="session")
-def sample(tmp_path_factory):
-    return sample_run(tmp_path_factory)
 
 
 def test_coverage_map_draws_the_surface_cell_for_cell(sample):

@@ -21,23 +21,11 @@ from _report_data import (
     HOSTILE_FACILITY,
     HOSTILE_TEMPLATE,
     HOSTILE_TOWNSHIP,
-    hostile_run,
-    sample_run,
 )
 from access15.coverage import GAP_MIN_PEOPLE
 from access15.maps import GAP_MAX_RADIUS_PX, check_basemap, escape_text, tianditu_tiles
 
 KEY = "0123456789abcdef0123456789abcdef"
-
-
-@pytest.fixture(scope="session")
-def sample(tmp_path_factory):
-    return sample_run(tmp_path_factory)
-
-
-@pytest.fixture(scope="session")
-def hostile(tmp_path_factory):
-    return hostile_run(tmp_path_factory)
 
 
 def _html(path) -> str:

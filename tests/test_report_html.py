@@ -15,21 +15,9 @@ from _report_data import (
     HOSTILE_FACILITY,
     HOSTILE_TEMPLATE,
     HOSTILE_TOWNSHIP,
-    hostile_run,
-    sample_run,
 )
 from access15.htmlreport import build_report
 from access15.report import file_sha256, write_outputs
-
-
-@pytest.fixture(scope="session")
-def sample(tmp_path_factory):
-    return sample_run(tmp_path_factory)
-
-
-@pytest.fixture(scope="session")
-def hostile(tmp_path_factory):
-    return hostile_run(tmp_path_factory)
 
 
 class _Page(HTMLParser):
