@@ -1506,9 +1506,11 @@ class _ZoneSavings:
         for z in range(nz):
             rows = order[cut[z] : cut[z + 1]]
             b = must_best[rows]
-            d = np.maximum(sub[:, rows].toarray(), b[None, :])
+            blk = sub[:, rows].tocsr()
+            has = np.flatnonzero(np.diff(blk.indptr) > 0)  # densify only sites saving here
+            d = np.maximum(blk[has].toarray(), b[None, :])
             useful = (d > b[None, :]).any(axis=1)
-            self.sites.append(free[useful].astype(np.int64))
+            self.sites.append(free[has][useful].astype(np.int64))
             self.save.append(d[useful])
             self.a.append(prob.weights[rows])
             self.b.append(b)
