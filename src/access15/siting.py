@@ -25,7 +25,10 @@ within :math:`1 - 1/e` of the optimum for coverage and median, whose objectives 
 Nemhauser, Wolsey & Fisher 1978), 1-swap improvement (Teitz & Bart 1968, with the fast
 interchange bookkeeping of Whitaker 1983), and an exact MILP solved by HiGHS (Huangfu & Hall
 2018) from the greedy + swap warm start, with a time limit; whether optimality was *proven* is
-read from HiGHS's model status and dual bound, never assumed.
+read from HiGHS's model status and dual bound, never assumed. The two min-max objectives are
+solved as sequences of feasibility MILPs on target values instead (the textbook min-max models
+have weak LP bounds): for ``center`` one set-covering problem per target, for ``center-zone``
+one over each zone's minimal site sets (see :func:`solve`).
 """
 
 from __future__ import annotations
