@@ -228,6 +228,23 @@ def _cases(tmp: Path) -> list[tuple[str, str, dict, list[str], int, str]]:
             2,
             "tier",
         ),
+        (
+            "candidates-unknown",
+            "recommend",
+            {},
+            ["--candidates", "hospitals"],
+            2,
+            "--candidates 'hospitals' is neither tier2, gaps, nodes nor an existing file",
+        ),
+        (
+            "candidates-csv-no-crs",
+            "recommend",
+            {},
+            ["--candidates", str(csv(tmp / "sites.csv", "site_id,lon,lat\nA,112.6,27.4\n"))],
+            2,
+            "is a CSV and has no CRS",
+        ),
+        ("grid-spacing-zero", "recommend", {}, ["--grid-spacing", "0"], 2, "--grid-spacing must"),
     ]
 
 
@@ -277,6 +294,9 @@ ALL = [
     "costs-no-column",
     "costs-incomplete",
     "must-include-unknown",
+    "candidates-unknown",
+    "candidates-csv-no-crs",
+    "grid-spacing-zero",
 ]
 
 
@@ -421,3 +441,58 @@ def test_recommend_constraints_reach_the_ranking(tmp_path, monkeypatch, capsys):
     assert 0 < rec_b["cost"].sum() <= 400
     price = dict(zip(names, [100 + 50 * (i % 5) for i in range(len(names))], strict=True))
     assert rec_b["cost"].tolist() == [price[n] for n in rec_b["name"]]
+
+
+def test_recommend_new_sites_from_gaps_and_from_a_file(tmp_path, monkeypatch, capsys):
+    """--candidates gaps ranks gap centroids; the same point given in a site file ranks the
+    same, with the same added population; the file's other site and id come through."""
+    import pandas as pd
+
+    gap_out = tmp_path / "gaps"
+    rc, _, err = run_main(
+        monkeypatch,
+        capsys,
+        "recommend",
+        *base_args(gap_out),
+        "--no-robustness",
+        "--candidates",
+        "gaps",
+        "--k",
+        "1",
+    )
+    assert rc == 0, err
+    g = pd.read_csv(gap_out / "recommendations.csv")
+    assert g["kind"].tolist() == ["gap"]
+    assert g["site_id"].iloc[0].startswith("gap/")
+    # the gap lies where the sub-centre level leaves people uncovered (cells over 30 min)
+    cells = gpd.read_parquet(gap_out / "cells.parquet")
+    near = cells[
+        (abs(cells.geometry.x - g["lon"].iloc[0]) < 0.01)
+        & (abs(cells.geometry.y - g["lat"].iloc[0]) < 0.01)
+    ]
+    assert (near["minutes_subcentre"] > 30).any()
+    sites = csv(
+        tmp_path / "sites.csv",
+        "site_id,name,lon,lat\n"
+        f"NEW1,东岭新址,{float(g['lon'].iloc[0])!r},{float(g['lat'].iloc[0])!r}\n"
+        "NEW2,城关新址,112.60,27.40\n",
+    )
+    out = tmp_path / "file"
+    rc, _, err = run_main(
+        monkeypatch,
+        capsys,
+        "recommend",
+        *base_args(out),
+        "--no-robustness",
+        "--candidates",
+        str(sites),
+        "--crs-in",
+        "wgs84",
+        "--k",
+        "1",
+    )
+    assert rc == 0, err
+    r = pd.read_csv(out / "recommendations.csv")
+    assert r[["site_id", "name", "kind"]].values.tolist() == [["NEW1", "东岭新址", "user"]]
+    assert r["lon"].iloc[0] == pytest.approx(g["lon"].iloc[0], abs=1e-12)
+    assert r["added_population"].iloc[0] == pytest.approx(g["added_population"].iloc[0], rel=1e-12)

@@ -11,7 +11,7 @@ from shapely.geometry import Point, box
 
 from access15.areas import wgs84_to_bd09, wgs84_to_gcj02
 from access15.errors import InputError
-from access15.facilities import FACILITY_COLUMNS, read_facilities
+from access15.facilities import FACILITY_COLUMNS, SITE_COLUMNS, read_facilities, read_sites
 
 # true (WGS-84) positions in Jinzhai county, Anhui
 WGS = {
@@ -347,3 +347,34 @@ def test_vector_errors(tmp_path: Path):
         encoding="utf-8",
     )
     _raises(swapped, "columns look swapped: the point coordinates")
+
+
+# ----------------------------------------------------------------------------- candidate sites
+def test_read_sites_gcj02_with_costs(tmp_path: Path):
+    rows = [["site_id", "名称", "经度", "纬度", "费用"]]
+    for i, fid in enumerate(WGS):
+        lon, lat = _gcj(fid)
+        rows.append([fid, f"候选{i}", repr(lon), repr(lat), str(100 * (i + 1))])
+    sites = read_sites(_write(tmp_path / "sites.csv", rows, "utf-8-sig"), crs_in="gcj02")
+    assert list(sites.columns) == SITE_COLUMNS
+    assert sites.crs.equals("EPSG:4326")
+    assert sites["site_id"].tolist() == list(WGS)  # file order, ids as given
+    assert sites["name"].tolist() == [f"候选{i}" for i in range(len(WGS))]
+    assert sites["cost"].tolist() == [100.0, 200.0, 300.0, 400.0, 500.0]
+    for fid, geom in zip(sites["site_id"], sites.geometry, strict=True):
+        assert (geom.x, geom.y) == pytest.approx(WGS[fid], abs=1e-9)
+
+
+def test_read_sites_without_ids_or_costs_and_bad_costs(tmp_path: Path):
+    plain = _write(tmp_path / "plain.csv", [["lon", "lat"], ["115.9", "31.7"], ["115.8", "31.6"]])
+    sites = read_sites(plain, crs_in="wgs84")
+    assert sites["site_id"].tolist() == ["site/1", "site/2"]
+    assert sites["cost"].isna().all()
+    bad = _write(tmp_path / "bad.csv", [["id", "lon", "lat", "cost"], ["a", "115.9", "31.7", "-5"]])
+    with pytest.raises(InputError, match=r"cost in column 'cost' .* at data row 1"):
+        read_sites(bad, crs_in="wgs84")
+    with pytest.raises(InputError, match="has no CRS"):
+        read_sites(plain)
+    swapped = _write(tmp_path / "sw.csv", [["lon", "lat"], ["31.7", "115.9"]])
+    with pytest.raises(InputError, match="swapped"):
+        read_sites(swapped, crs_in="wgs84")

@@ -52,6 +52,7 @@ _EXPORTS: dict[str, str] = {
     "build_report": "htmlreport",
     "write_report": "htmlreport",
     "read_facilities": "facilities",
+    "read_sites": "facilities",
     "band_table": "isochrones",
     "isochrones": "isochrones",
     "add_basemap": "maps",

@@ -46,6 +46,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "layer_tier": ("{tier}级：{name}", "Tier {tier}: {name}"),
     "layer_gaps": ("未覆盖人群（≥{people}人）", "Uncovered clusters (≥ {people} people)"),
     "layer_sites": ("建议升级（前{k}名）", "Recommended upgrades (K={k})"),
+    "layer_sites_new": ("建议升级或新建（前{k}名）", "Recommended sites (K={k})"),
     "legend_title": (
         "到最近医疗机构的时间（{tier}级及以上）",
         "Minutes to nearest facility (tier ≥ {tier})",
@@ -56,6 +57,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "legend_facilities": ("医疗机构", "Facilities"),
     "legend_gap": ("未覆盖人群（圆面积∝人数）", "uncovered cluster (area ∝ people)"),
     "legend_site": ("建议升级为分中心（名次）", "recommended upgrade (rank)"),
+    "legend_site_new": ("建议升级或新建的站点（名次）", "recommended site (rank)"),
     "popup_to_hospital": ("到县医院 {minutes} 分钟", "{minutes} min to the county hospital"),
     "popup_to_township": ("到乡镇卫生院 {minutes} 分钟", "{minutes} min to a township centre"),
     "popup_snap": ("距道路 {metres} 米", "{metres} m from the road"),
@@ -100,6 +102,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "fig_offnet": ("离路网过远：{share}（未计入）", "off-network: {share} (not shown)"),
     "fig_within": ("{share} 在 {minutes} 分钟内", "{share} within {minutes} min"),
     "fig_rec": ("建议升级", "recommended upgrade"),
+    "fig_rec_new": ("建议站点", "recommended site"),
     "fig_minutes": ("分钟", "minutes"),
     "fig_boundary": ("县界", "county boundary"),
     # report
@@ -115,6 +118,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "sec_zones": ("分乡镇覆盖情况", "Coverage by township"),
     "sec_figures": ("图", "Figures"),
     "sec_rec": ("建议升级的乡镇卫生院", "Township centres to upgrade first"),
+    "sec_rec_sites": ("建议升级或新建的站点", "Sites to upgrade or open first"),
     "sec_quality": ("数据质量", "Data quality"),
     "sec_method": ("方法说明", "Method in plain words"),
     "k_population": ("总人口", "People"),
@@ -161,6 +165,12 @@ _TEXT: dict[str, tuple[str, str]] = {
     "rec_intro": (
         "目标：{label}。在 {n} 个候选乡镇卫生院中选 {k} 个，方法：{method}；{proof}。",
         "Goal: {label}. {k} of {n} candidate township centres chosen by {method}; {proof}.",
+    ),
+    "rec_intro_sites": (
+        "目标：{label}。在 {n} 个候选站点（乡镇卫生院升级或新建站点）中选 {k} 个，方法：{method}；"
+        "{proof}。",
+        "Goal: {label}. {k} of {n} candidate sites (township centre upgrades or new sites) "
+        "chosen by {method}; {proof}.",
     ),
     "proof_yes": ("已证明最优", "optimality proven"),
     "proof_no": (

@@ -16,7 +16,7 @@ from numba import njit
 
 @njit(cache=True)
 def _marginal(d, a, best, j):
-    """Saving site ``j`` adds to ``best`` (people × minutes)."""
+    """Return the saving site ``j`` adds to ``best`` (people × minutes)."""
     s = 0.0
     for r in range(best.shape[0]):
         if d[j, r] > best[r]:
@@ -56,7 +56,8 @@ def zone_patterns(d, a, b, need, eps, max_size, cap):
     Returns
     -------
     pats : int64 array, shape (n_sets, max_size)
-        Site rows of each set, padded with -1.
+        Site rows of each set, padded with -1 (one row of -1 alone: the empty set, when ``b``
+        already reaches ``need``).
     overflow : bool
         True when the search passed ``cap`` (``pats`` is then incomplete).
 
@@ -87,6 +88,8 @@ def zone_patterns(d, a, b, need, eps, max_size, cap):
     for r in range(nr):
         g0 += a[r] * b[r]
     g[0] = g0
+    if g0 >= need - eps:  # the empty set already reaches the need: it is the only minimal set
+        return out[:1], False
     pos[0] = 0
     k = 0
     nodes = 0

@@ -492,6 +492,21 @@ def recommend(
         float,
         typer.Option("--time-limit", help="Seconds the exact solver may use per solve."),
     ] = 10.0,
+    candidates: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--candidates",
+            help="Where sites may go (repeat to combine): tier2 (the township centres, "
+            "default), gaps (centres of the uncovered clusters), nodes (one road node per "
+            "--grid-spacing square with people) or a CSV/GeoJSON of your own sites (site_id, "
+            "name, lon/lat, optional cost; CSV needs --crs-in).",
+            show_default=False,
+        ),
+    ] = None,
+    grid_spacing: Annotated[
+        float,
+        typer.Option("--grid-spacing", help="Square size for --candidates nodes, metres."),
+    ] = 2000.0,
 ) -> None:
     """Rank K township health centres to upgrade into sub-centres (plus all coverage outputs).
 
@@ -509,6 +524,9 @@ def recommend(
 
     Constraints: --must-include 城关镇卫生院 --exclude node/123 --per-zone
     --max-minutes-to-hospital 40, or --costs costs.csv --budget 5000000.
+
+    New sites instead of (or besides) upgrades: --candidates gaps --candidates nodes,
+    or --candidates my_sites.csv --crs-in gcj02.
     """
     siting = _siting_options(
         objective=objective,
@@ -520,6 +538,9 @@ def recommend(
         budget=budget,
         costs=costs,
         time_limit=time_limit,
+        candidates=candidates,
+        grid_spacing=grid_spacing,
+        crs_in=crs_in,
     )
     _run(
         osm=osm,
@@ -555,6 +576,9 @@ def _siting_options(
     budget: float | None,
     costs: Path | None,
     time_limit: float,
+    candidates: list[str] | None = None,
+    grid_spacing: float = 2000.0,
+    crs_in: str | None = None,
 ) -> dict[str, object]:
     """Check the siting flags before any work and turn them into recommend_upgrades options."""
     from .siting import OBJECTIVES
@@ -590,7 +614,28 @@ def _siting_options(
             raise InputError(msg)
         opts["budget"] = budget
         opts["cost"] = _read_costs(costs)
+    if not grid_spacing > 0:
+        msg = f"--grid-spacing must be > 0 metres, got {grid_spacing:g}"
+        raise InputError(msg)
+    if candidates:
+        opts["candidates"] = [_candidate_source(c, crs_in) for c in candidates]
+        opts["candidate_options"] = {"spacing_m": grid_spacing}
     return opts
+
+
+def _candidate_source(value: str, crs_in: str | None) -> object:
+    """One --candidates value: a generated source's name, or the sites read from a file."""
+    from .facilities import read_sites
+
+    if value in ("tier2", "gaps", "nodes"):
+        return value
+    if not Path(value).is_file():
+        msg = (
+            f"--candidates {value!r} is neither tier2, gaps, nodes nor an existing file; "
+            "give one of those or the path of a CSV/GeoJSON of sites"
+        )
+        raise InputError(msg)
+    return read_sites(value, crs_in=crs_in)
 
 
 def _read_costs(path: Path) -> dict[str, float]:
@@ -945,7 +990,8 @@ def _print_summary(run: CountyRun, out: Path, *, synthetic: bool = False) -> Non
     )
     rec = run.recommendation
     if rec is not None:
-        t = Table(title=f"Township centres to upgrade first ({rec.level.label})")
+        what = "Township centres to upgrade" if rec.upgrades_only else "Sites to upgrade or open"
+        t = Table(title=f"{what} first ({rec.level.label})")
         sens = run.sensitivity
         robust = (
             dict(zip(sens.stability["site_id"], sens.stability["share"], strict=True))

@@ -2,7 +2,8 @@
 
 :func:`facilities_from_osm` takes them from OSM tags; :func:`read_facilities` reads the list a
 county health commission keeps (CSV exported from Excel, GeoJSON, GeoPackage), in WGS-84, GCJ-02
-(AMap, Tencent) or BD-09 (Baidu) coordinates.
+(AMap, Tencent) or BD-09 (Baidu) coordinates; :func:`read_sites` reads candidate sites for new
+or upgraded facilities the same way.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from .errors import InputError
 if TYPE_CHECKING:
     from .osm import OsmData
 
-__all__ = ["DEFAULT_TIER_MAP", "facilities_from_osm", "read_facilities"]
+__all__ = ["DEFAULT_TIER_MAP", "facilities_from_osm", "read_facilities", "read_sites"]
 
 FACILITY_COLUMNS = ["facility_id", "name", "name_en", "tier", "tier_name", "source", "geometry"]
 
@@ -388,6 +389,123 @@ def _check_lonlat(
         raise InputError(msg)
 
 
+def _text(df: pd.DataFrame, col: Any) -> list[str]:
+    """Return the stripped text of a column ("" for blanks; all "" when ``col`` is None)."""
+    if col is None:
+        return [""] * len(df)
+    return ["" if _is_blank(v) else str(v).strip() for v in df[col].tolist()]
+
+
+def _ids(df: pd.DataFrame, where: str, names: tuple[str, ...]) -> list[str]:
+    """Ids from the first column in ``names`` (unique, none blank), else data row numbers."""
+    icol = _find_column(df.columns, names)
+    if icol is None:
+        ids = [str(r) for r in df.index]
+    else:
+        ids = _text(df, icol)
+        ids = [i[:-2] if re.fullmatch(r"-?\d+\.0", i) else i for i in ids]  # 12.0 from numbers
+        blank = [int(r) for r, i in zip(df.index, ids, strict=True) if i == ""]
+        if blank:
+            msg = (
+                f"{where}: blank ids in column {str(icol)!r} at {_rows(blank)}; fill them in "
+                "or delete the id column (rows are then numbered)"
+            )
+            raise InputError(msg)
+        counts = pd.Series(ids).value_counts()
+        dup = [str(i) for i in counts.index[counts.to_numpy() > 1]]
+        if dup:
+            shown = ", ".join(repr(d) for d in dup[:_MAX_LISTED])
+            more = f", … ({len(dup)} in all)" if len(dup) > _MAX_LISTED else ""
+            msg = (
+                f"{where}: duplicate ids in column {str(icol)!r}: {shown}{more}; make each id "
+                "unique or delete the id column (rows are then numbered)"
+            )
+            raise InputError(msg)
+    return ids
+
+
+def _read_points(
+    p: Path, crs_in: str | int | None, where: str, columns: str
+) -> tuple[pd.DataFrame, npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Attributes and WGS-84 lon/lat of a point list (CSV, GeoJSON, GeoPackage).
+
+    Every check of :func:`read_facilities` on the file and its coordinates; ``where`` names the
+    file in messages, ``columns`` lists the CSV columns expected (for the not-found message).
+    """
+    kind = _parse_crs_in(crs_in)
+    if not p.is_file():
+        msg = f"{where} not found; give a CSV ({columns} columns), GeoJSON or GeoPackage"
+        raise InputError(msg)
+    suffix = p.suffix.lower()
+    if suffix in _EXCEL_SUFFIXES:
+        msg = f"{where} is a spreadsheet; save it from Excel as 'CSV UTF-8' and give that file"
+        raise InputError(msg)
+
+    if suffix in _CSV_SUFFIXES:
+        if kind is None:
+            msg = (
+                f"{where} is a CSV and has no CRS; pass crs_in (--crs-in gcj02|bd09|wgs84|EPSG:n) "
+                "to say which coordinates it uses (AMap/Tencent: gcj02, Baidu: bd09, GPS: wgs84)"
+            )
+            raise InputError(msg)
+        df = _read_table(p)
+        xcol, ycol = _find_column(df.columns, _LON_NAMES), _find_column(df.columns, _LAT_NAMES)
+        if xcol is None or ycol is None:
+            lacking = " and ".join(
+                w for w, c in (("longitude", xcol), ("latitude", ycol)) if c is None
+            )
+            msg = (
+                f"{where} has no {lacking} column (looked for lon/lng/long/longitude/x/经度 and "
+                f"lat/latitude/y/纬度, any case); it has {_listed(df.columns)}; rename them"
+            )
+            raise InputError(msg)
+        x, y = _numbers(df[xcol]), _numbers(df[ycol])
+        bad = ~(np.isfinite(x) & np.isfinite(y))
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            example = f"{xcol}={df[xcol].iloc[i]!r}, {ycol}={df[ycol].iloc[i]!r}"
+            msg = (
+                f"{where}: missing or non-numeric coordinates at {_rows(df.index[bad].to_numpy())}"
+                f" (e.g. {example}); give decimal degrees (e.g. 115.934) or remove those rows"
+            )
+            raise InputError(msg)
+        names = f"columns {xcol!r}/{ycol!r}"
+        geographic = isinstance(kind, str) or kind.is_geographic
+    else:
+        if suffix not in _VECTOR_SUFFIXES:
+            msg = (
+                f"{where}: unknown file type {suffix or '(none)'!r}; give a .csv, .geojson or "
+                ".gpkg file"
+            )
+            raise InputError(msg)
+        gdf = _read_vector(p)
+        kind = _source_crs(gdf.crs, crs_in, where)
+        x = gdf.geometry.x.to_numpy(dtype=np.float64)
+        y = gdf.geometry.y.to_numpy(dtype=np.float64)
+        df = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
+        names = "the point coordinates (x, y)"
+        geographic = isinstance(kind, str) or kind.is_geographic
+    src_name = kind if isinstance(kind, str) else kind.to_string()
+    if geographic:
+        _check_lonlat(where, df.index, x, y, names)
+    elif bool(np.all((np.abs(x) <= 180) & (np.abs(y) <= 90))):
+        msg = (
+            f"{where}: the coordinates look like degrees but {src_name} is a projected CRS "
+            "(metres); pass crs_in='wgs84' (or gcj02/bd09) for longitude/latitude"
+        )
+        raise InputError(msg)
+    lon, lat = to_wgs84((x, y), kind, what=where)
+    with np.errstate(invalid="ignore"):
+        off = ~(np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90))
+    if off.any():
+        msg = (
+            f"{where}: coordinates at {_rows(df.index[off].to_numpy())} do not convert to "
+            f"longitude/latitude from {src_name}; check crs_in and the coordinate columns"
+        )
+        raise InputError(msg)
+    return df, lon, lat
+
+
 def read_facilities(
     path: str | Path,
     *,
@@ -470,78 +588,8 @@ def read_facilities(
     """
     p = Path(path)
     where = f"facility file {str(p)!r}"
-    kind = _parse_crs_in(crs_in)
     matcher = _TierMatcher(tier_map)
-    if not p.is_file():
-        msg = f"{where} not found; give a CSV (lon, lat, name, tier columns), GeoJSON or GeoPackage"
-        raise InputError(msg)
-    suffix = p.suffix.lower()
-    if suffix in _EXCEL_SUFFIXES:
-        msg = f"{where} is a spreadsheet; save it from Excel as 'CSV UTF-8' and give that file"
-        raise InputError(msg)
-
-    if suffix in _CSV_SUFFIXES:
-        if kind is None:
-            msg = (
-                f"{where} is a CSV and has no CRS; pass crs_in (--crs-in gcj02|bd09|wgs84|EPSG:n) "
-                "to say which coordinates it uses (AMap/Tencent: gcj02, Baidu: bd09, GPS: wgs84)"
-            )
-            raise InputError(msg)
-        df = _read_table(p)
-        xcol, ycol = _find_column(df.columns, _LON_NAMES), _find_column(df.columns, _LAT_NAMES)
-        if xcol is None or ycol is None:
-            lacking = " and ".join(
-                w for w, c in (("longitude", xcol), ("latitude", ycol)) if c is None
-            )
-            msg = (
-                f"{where} has no {lacking} column (looked for lon/lng/long/longitude/x/经度 and "
-                f"lat/latitude/y/纬度, any case); it has {_listed(df.columns)}; rename them"
-            )
-            raise InputError(msg)
-        x, y = _numbers(df[xcol]), _numbers(df[ycol])
-        bad = ~(np.isfinite(x) & np.isfinite(y))
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            example = f"{xcol}={df[xcol].iloc[i]!r}, {ycol}={df[ycol].iloc[i]!r}"
-            msg = (
-                f"{where}: missing or non-numeric coordinates at {_rows(df.index[bad].to_numpy())}"
-                f" (e.g. {example}); give decimal degrees (e.g. 115.934) or remove those rows"
-            )
-            raise InputError(msg)
-        names = f"columns {xcol!r}/{ycol!r}"
-        geographic = isinstance(kind, str) or kind.is_geographic
-    else:
-        if suffix not in _VECTOR_SUFFIXES:
-            msg = (
-                f"{where}: unknown file type {suffix or '(none)'!r}; give a .csv, .geojson or "
-                ".gpkg file"
-            )
-            raise InputError(msg)
-        gdf = _read_vector(p)
-        kind = _source_crs(gdf.crs, crs_in, where)
-        x = gdf.geometry.x.to_numpy(dtype=np.float64)
-        y = gdf.geometry.y.to_numpy(dtype=np.float64)
-        df = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
-        names = "the point coordinates (x, y)"
-        geographic = isinstance(kind, str) or kind.is_geographic
-    src_name = kind if isinstance(kind, str) else kind.to_string()
-    if geographic:
-        _check_lonlat(where, df.index, x, y, names)
-    elif bool(np.all((np.abs(x) <= 180) & (np.abs(y) <= 90))):
-        msg = (
-            f"{where}: the coordinates look like degrees but {src_name} is a projected CRS "
-            "(metres); pass crs_in='wgs84' (or gcj02/bd09) for longitude/latitude"
-        )
-        raise InputError(msg)
-    lon, lat = to_wgs84((x, y), kind, what=where)
-    with np.errstate(invalid="ignore"):
-        off = ~(np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90))
-    if off.any():
-        msg = (
-            f"{where}: coordinates at {_rows(df.index[off].to_numpy())} do not convert to "
-            f"longitude/latitude from {src_name}; check crs_in and the coordinate columns"
-        )
-        raise InputError(msg)
+    df, lon, lat = _read_points(p, crs_in, where, "lon, lat, name, tier")
 
     # tiers
     if tier_column is not None:
@@ -583,41 +631,14 @@ def read_facilities(
     )
     ecol = _find_column(df.columns, _NAME_EN_NAMES)
 
-    def text(col: Any) -> list[str]:
-        if col is None:
-            return [""] * len(df)
-        return ["" if _is_blank(v) else str(v).strip() for v in df[col].tolist()]
-
-    icol = _find_column(df.columns, _ID_NAMES)
-    if icol is None:
-        ids = [str(r) for r in df.index]
-    else:
-        ids = text(icol)
-        ids = [i[:-2] if re.fullmatch(r"-?\d+\.0", i) else i for i in ids]  # 12.0 from numbers
-        blank = [int(r) for r, i in zip(df.index, ids, strict=True) if i == ""]
-        if blank:
-            msg = (
-                f"{where}: blank ids in column {str(icol)!r} at {_rows(blank)}; fill them in "
-                "or delete the id column (rows are then numbered)"
-            )
-            raise InputError(msg)
-        counts = pd.Series(ids).value_counts()
-        dup = [str(i) for i in counts.index[counts.to_numpy() > 1]]
-        if dup:
-            shown = ", ".join(repr(d) for d in dup[:_MAX_LISTED])
-            more = f", … ({len(dup)} in all)" if len(dup) > _MAX_LISTED else ""
-            msg = (
-                f"{where}: duplicate ids in column {str(icol)!r}: {shown}{more}; make each id "
-                "unique or delete the id column (rows are then numbered)"
-            )
-            raise InputError(msg)
+    ids = _ids(df, where, _ID_NAMES)
 
     tier_arr = pd.array(tiers, dtype="int64")
     out = gpd.GeoDataFrame(
         {
             "facility_id": ["file/" + i for i in ids],
-            "name": text(ncol),
-            "name_en": text(ecol),
+            "name": _text(df, ncol),
+            "name_en": _text(df, ecol),
             "tier": tier_arr,
             "tier_name": [TIER_NAMES[int(t)] for t in tier_arr],
             "source": "file",
@@ -627,3 +648,79 @@ def read_facilities(
     )
     out = out.sort_values("tier", ascending=False, kind="stable").reset_index(drop=True)
     return out[FACILITY_COLUMNS]
+
+
+_SITE_ID_NAMES = ("site_id", "site", "id", "编号")
+_COST_NAMES = ("cost", "费用", "成本")
+SITE_COLUMNS = ["site_id", "name", "name_en", "cost", "geometry"]
+
+
+def read_sites(path: str | Path, *, crs_in: str | int | None = None) -> gpd.GeoDataFrame:
+    """Read a list of candidate sites (places a new or upgraded facility could go).
+
+    The file is read like :func:`read_facilities` (CSV with longitude/latitude columns and
+    ``crs_in``, or GeoJSON/GeoPackage points; the same encodings, coordinate checks and GCJ-02 /
+    BD-09 conversion) but needs no tier. Columns, matched case-insensitively: id (``site_id``,
+    ``site``, ``id``, ``编号``; default ``site/<data row>``), name (``name``, ``名称``,
+    ``机构名称``), English name, and an optional cost (``cost``, ``费用``, ``成本``; >= 0, any unit,
+    e.g. yuan) for budgeted siting.
+
+    Parameters
+    ----------
+    path : str or Path
+        The site file.
+    crs_in : str or int, optional
+        Coordinates of the file (``"gcj02"``, ``"bd09"``, ``"wgs84"``, ``"EPSG:n"``); required for
+        CSV.
+
+    Returns
+    -------
+    GeoDataFrame
+        ``site_id``, ``name``, ``name_en``, ``cost`` (NaN when the file has no cost column) and
+        WGS-84 points, in file order.
+
+    Raises
+    ------
+    InputError
+        As :func:`read_facilities`, and for a cost that is not a number >= 0.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = pathlib.Path(d) / "sites.csv"
+    ...     rows = ["site_id,name,lon,lat,cost", "A,东岭,115.9,31.7,80"]
+    ...     _ = p.write_text(chr(10).join(rows), "utf-8")
+    ...     s = read_sites(p, crs_in="wgs84")
+    >>> s[["site_id", "name", "cost"]].to_dict("records")
+    [{'site_id': 'A', 'name': '东岭', 'cost': 80.0}]
+    """
+    p = Path(path)
+    where = f"site file {str(p)!r}"
+    df, lon, lat = _read_points(p, crs_in, where, "site_id, name, lon, lat, optional cost")
+    icol = _find_column(df.columns, _SITE_ID_NAMES)
+    ids = _ids(df, where, _SITE_ID_NAMES)
+    if icol is None:
+        ids = ["site/" + i for i in ids]
+    ccol = _find_column(df.columns, _COST_NAMES)
+    cost = np.full(len(df), np.nan)
+    if ccol is not None:
+        cost = _numbers(df[ccol])
+        bad = ~(np.isfinite(cost) & (cost >= 0))
+        if bad.any():
+            msg = (
+                f"{where}: cost in column {str(ccol)!r} missing, not a number or negative at "
+                f"{_rows(df.index[bad].to_numpy())}; give a number >= 0 for every site"
+            )
+            raise InputError(msg)
+    out = gpd.GeoDataFrame(
+        {
+            "site_id": ids,
+            "name": _text(df, _find_column(df.columns, _NAME_NAMES)),
+            "name_en": _text(df, _find_column(df.columns, _NAME_EN_NAMES)),
+            "cost": cost,
+        },
+        geometry=gpd.points_from_xy(lon, lat),
+        crs="EPSG:4326",
+    )
+    return out[SITE_COLUMNS]

@@ -261,7 +261,7 @@ def coverage_map(
                     markersize=11,
                     markerfacecolor="#d7301f",
                     markeredgecolor="white",
-                    label=tr("fig_rec", lang),
+                    label=tr("fig_rec" if rec.upgrades_only else "fig_rec_new", lang),
                 )
             )
         if boundary is not None:

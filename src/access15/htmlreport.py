@@ -452,8 +452,9 @@ def _rec_section(
         proof = tr("proof_yes", lang)
     else:
         proof = tr("proof_no", lang, bound=_fmt_int(rec.bound), gap=_fmt(rec.gap, ".2%"))
+    kinds = rec.candidates.get("kind")
     intro = tr(
-        "rec_intro",
+        "rec_intro" if kinds is None or (kinds == "tier2").all() else "rec_intro_sites",
         lang,
         label=level_label(rec.level, lang),
         n=rec.n_candidates,
@@ -614,6 +615,8 @@ def build_report(
             "quality_none",
         )
     }
+    if rec is not None and not rec.upgrades_only:
+        keys["sec_rec"] = tr("sec_rec_sites", lang)  # new sites beside (or instead of) upgrades
     keys["generated"] = tr("generated", lang, version=__version__)
     figs = []
     for name, cap in _FIGURE_ORDER:

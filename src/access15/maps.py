@@ -302,7 +302,15 @@ def _fmt(value: float, spec: str, lang: str) -> str:
     return format(value, spec) if value is not None and np.isfinite(value) else tr("na", lang)
 
 
-def _legend_html(lv_min_tier: int, tiers: list[int], lang: str, *, gaps: bool, sites: bool) -> str:
+def _legend_html(
+    lv_min_tier: int,
+    tiers: list[int],
+    lang: str,
+    *,
+    gaps: bool,
+    sites: bool,
+    new_sites: bool = False,
+) -> str:
     rows = []
     edges = [*BANDS_MINUTES, None]
     for i, colour in enumerate(BAND_COLOURS):
@@ -334,7 +342,7 @@ def _legend_html(lv_min_tier: int, tiers: list[int], lang: str, *, gaps: bool, s
             '<div style="display:flex;align-items:center;gap:6px"><span style="display:'
             "inline-block;width:14px;height:14px;line-height:14px;border-radius:50%;"
             'background:#d7301f;color:#fff;text-align:center;font-size:10px">1</span>'
-            f"{tr('legend_site', lang)}</div>"
+            f"{tr('legend_site_new' if new_sites else 'legend_site', lang)}</div>"
         )
     return (
         '<div id="access15-legend" style="position:fixed;bottom:30px;right:12px;z-index:1000;'
@@ -503,7 +511,8 @@ def _add_sites(m: folium.Map, rec: Recommendation, sens: Sensitivity | None, lan
             str(r.site_id): (int(r.times_in_top_k), int(r.n_scenarios), float(r.share))
             for r in sens.stability.itertuples()
         }
-    group = folium.FeatureGroup(name=tr("layer_sites", lang, k=len(rec.ranking)))
+    key = "layer_sites" if rec.upgrades_only else "layer_sites_new"
+    group = folium.FeatureGroup(name=tr(key, lang, k=len(rec.ranking)))
     for r in rec.ranking.itertuples():
         rank = int(r.rank)
         icon = folium.DivIcon(
@@ -698,6 +707,7 @@ def make_map(
                 lang,
                 gaps=has_gaps,
                 sites=rec is not None and len(rec.ranking) > 0,
+                new_sites=rec is not None and not rec.upgrades_only,
             )
         )
     )
