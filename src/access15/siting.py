@@ -1389,6 +1389,22 @@ def _run_highs(
     return out
 
 
+def _feasibility(
+    milp: _Milp, m: int, *, time_limit_s: float, threads: int | None
+) -> tuple[bool | None, list[int], str]:
+    """Solve a feasibility MILP of the target searches.
+
+    Returns (True, sites, status) when feasible, (False, [], status) when proven infeasible, and
+    (None, [], status) when HiGHS could not decide within ``time_limit_s`` seconds.
+    """
+    res = _run_highs(milp, time_limit_s=time_limit_s, rel_gap=0.0, threads=threads)
+    if res["infeasible"]:
+        return False, [], res["status"]
+    if res["optimal"] and res["x"] is not None:
+        return True, [int(j) for j in np.flatnonzero(res["x"][:m] > 0.5)], res["status"]
+    return None, [], res["status"]
+
+
 def _center_bisection(
     prob: SitingProblem,
     rules: _Rules,
@@ -1464,12 +1480,11 @@ def _center_bisection(
         if left <= 0:
             status = "Time limit reached"
             break
-        res = _run_highs(milp, time_limit_s=left, rel_gap=0.0, threads=threads)
+        feasible, xs, res_status = _feasibility(milp, m, time_limit_s=left, threads=threads)
         n_milp += 1
-        if res["infeasible"]:
+        if feasible is False:
             lo_i = mid
-        elif res["optimal"] and res["x"] is not None:
-            xs = [int(j) for j in np.flatnonzero(res["x"] > 0.5)]
+        elif feasible:
             got = prob.cost_of(prob.best_savings(xs))
             if got <= v + tol:
                 best_sel, hi_i = xs, int(np.searchsorted(vals, got - tol))
@@ -1478,7 +1493,7 @@ def _center_bisection(
                 status = "numerical trouble"
                 break
         else:
-            status = res["status"]
+            status = res_status
             break
     proven = hi_i - lo_i <= 1
     bound = float(vals[lo_i + 1]) if lo_i + 1 < len(vals) else ub
@@ -1632,26 +1647,19 @@ def _center_zone_descent(
                 break
             streak, frac = 0, frac / 2  # too deep: the next trial goes less far
             continue
-        feasible: bool
+        feasible: bool | None = False
         xs: list[int] = []
-        if empty:
-            feasible = False
-        else:
+        if not empty:
             n_pat += sum(len(p) for p in lists)
             milp = _pattern_milp(lists, rules, m)
             left = time_limit_s - (time.perf_counter() - t0)
             if left <= 0:
                 status = "Time limit reached"
                 break
-            res = _run_highs(milp, time_limit_s=left, rel_gap=0.0, threads=threads)
+            feasible, xs, res_status = _feasibility(milp, m, time_limit_s=left, threads=threads)
             n_milp += 1
-            if res["infeasible"]:
-                feasible = False
-            elif res["x"] is not None and res["optimal"]:
-                feasible = True
-                xs = [int(j) for j in np.flatnonzero(res["x"][:m] > 0.5)]
-            else:
-                status = res["status"]
+            if feasible is None:
+                status = res_status
                 break
         if feasible:
             xs, _ = _swap(prob, rules, xs)
