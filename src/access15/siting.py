@@ -1359,8 +1359,8 @@ def _run_highs(
         h.setOptionValue("run_crossover", "off")
     else:
         # measured on the sample county (coverage, median, center-zone; 19, 60 and 202
-        # candidates, K = 2..10): HiGHS's presolve never paid for itself on these set models,
-        # and cost 8-50 % of the solve (202-candidate coverage: 43.0 s -> 27.2 s for K = 2..7)
+        # candidates, K = 2..10): these set models solved 6-50 % faster without HiGHS's
+        # presolve (202-candidate coverage: 43.0 s -> 27.2 s for K = 2..7); benchmarks/README.md
         h.setOptionValue("presolve", "off")
     if milp.start is not None and not relax:
         sol = highspy.HighsSolution()
@@ -2251,7 +2251,7 @@ def _zone_of_sites(
 def candidate_sites(
     network: RoadNetwork,
     cov: CoverageResult,
-    source: str | Sequence[str] | pd.DataFrame = "tier2",
+    source: str | pd.DataFrame | Sequence[str | pd.DataFrame] = "tier2",
     *,
     zones: gpd.GeoDataFrame | None = None,
     level: str | None = None,
@@ -2266,7 +2266,7 @@ def candidate_sites(
     network : RoadNetwork
         The network ``cov`` was computed on.
     cov : CoverageResult
-    source : str, list of str or (Geo)DataFrame
+    source : str, (Geo)DataFrame or list of them
         ``"tier2"``: the township health centres (tier 2) on the network (the upgrade
         question); ``"gaps"``: population-weighted centroids of the uncovered clusters
         (``cov.gaps``, clusters of at least ``min_people`` people; recomputed for ``level``
@@ -2839,7 +2839,7 @@ def recommend_upgrades(
     level: str | ServiceLevel | None = None,
     objective: str = "coverage",
     method: str = "exact",
-    candidates: pd.DataFrame | str | Sequence[str] | None = None,
+    candidates: pd.DataFrame | str | Sequence[str | pd.DataFrame] | None = None,
     must_include: Iterable[str] | None = None,
     exclude: Iterable[str] | None = None,
     per_zone: bool | Iterable[str] = False,
@@ -2869,9 +2869,10 @@ def recommend_upgrades(
     method : {"exact", "swap", "greedy"}
         ``exact`` (default): HiGHS MILP from the greedy + swap warm start, optimality proven or
         the gap reported; ``swap``: greedy + 1-swap; ``greedy``: the lazy greedy ranking alone.
-    candidates : DataFrame, str or list of str, optional
-        A :func:`candidate_sites` table, a (Geo)DataFrame of user points, or a source name
-        (``"tier2"`` default, ``"gaps"``, ``"nodes"``, or a list of them).
+    candidates : DataFrame, str or list, optional
+        A :func:`candidate_sites` table, a (Geo)DataFrame of user points (e.g. from
+        :func:`access15.read_sites`), or a source name (``"tier2"`` default, ``"gaps"``,
+        ``"nodes"``), or a list of names and point tables.
     must_include, exclude : iterable of str, optional
         ``site_id`` values that must / must not be chosen.
     per_zone : bool or iterable of str
