@@ -526,7 +526,7 @@ def recommend(
     --max-minutes-to-hospital 40, or --costs costs.csv --budget 5000000.
 
     New sites instead of (or besides) upgrades: --candidates gaps --candidates nodes,
-    or --candidates my_sites.csv --crs-in gcj02.
+    or --candidates my_sites.csv (a CSV needs --crs-in, which applies to all your files).
     """
     siting = _siting_options(
         objective=objective,
