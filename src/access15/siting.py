@@ -1516,9 +1516,9 @@ class _ZoneSavings:
         self.total = prob.zone_fixed + np.bincount(
             prob.zone, weights=prob.weights * prob.base, minlength=nz
         )
-        must = np.asarray(rules.must, dtype=np.int64)
         must_best = prob.best_savings(rules.must)
-        free = np.flatnonzero(rules.allowed & ~np.isin(np.arange(prob.n_sites), must))
+        free = np.flatnonzero(rules.allowed & ~np.isin(np.arange(prob.n_sites), rules.must))
+        self.free = free  # the sites a plan may still add
         sub = prob.savings[free].tocsc()
         order = np.argsort(prob.zone, kind="stable")
         cut = np.searchsorted(prob.zone[order], np.arange(nz + 1))
@@ -1601,14 +1601,13 @@ def _center_zone_descent(
     t0 = time.perf_counter()
     zs = _ZoneSavings(prob, rules)
     nz = len(prob.zone_pop)
-    free = int(rules.allowed.sum()) - len(rules.must)
     if rules.k is not None:
         max_size = rules.k - len(rules.must)
     else:
-        c = np.sort(rules.cost[rules.allowed & ~np.isin(np.arange(prob.n_sites), rules.must)])
+        c = np.sort(rules.cost[zs.free])
         left_b = float(rules.budget or 0.0) - float(rules.cost[list(rules.must)].sum())
         max_size = int(np.searchsorted(np.cumsum(c), left_b + 1e-9, side="right"))
-    max_size = max(0, min(max_size, free))
+    max_size = max(0, min(max_size, len(zs.free)))
     m = prob.n_sites
     best_sel = list(sel)
     ub = prob.cost_of(prob.best_savings(best_sel))
@@ -1684,7 +1683,7 @@ def _pattern_milp(lists: list[list[tuple[int, ...]]], rules: _Rules, m: int) -> 
     :math:`\sum_p y_{zp} \ge 1`, and per zone and site
     :math:`\sum_{p \ni j} y_{zp} \le x_j` — the convex hull of "zone :math:`z` picks one of its
     patterns" for fixed :math:`x`, far tighter than one :math:`y_p \le x_j` per pattern (measured:
-    6 s → 0.2 s per MILP on the 60-candidate sample). For integral :math:`x` a fractional
+    6 s → 0.28 s per MILP on the 60-candidate sample). For integral :math:`x` a fractional
     :math:`y` exists iff some pattern lies inside :math:`X`, so :math:`y` need not be integer.
     """
     r_i: list[int] = []
@@ -3276,10 +3275,10 @@ def sensitivity(
     kwargs = dict(kwargs)
     kwargs["curve"] = False
     kwargs.setdefault("zones", zones)
-    # every scenario ranks the same sites: generated ones (gap centroids, grid nodes) come from
-    # the base coverage once, not from each scenario's own gaps
     cfg = cov.config
     lv0 = cfg.level(kwargs.pop("level", None) or cfg.upgrade_level)
+    # every scenario ranks the same sites: generated ones (gap centroids, grid nodes) come from
+    # the base coverage once, not from each scenario's own gaps
     cand0 = kwargs.pop("candidates", None)
     opts = {"level": lv0.name, **(kwargs.pop("candidate_options", None) or {})}
     if not _is_site_table(cand0):
