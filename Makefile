@@ -31,7 +31,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix src tests benchmarks
 
 sample: $(STAMP)  ## regenerate data/sample and data/boundaries (byte-identical)
-	$(BIN)/python -m access15.sample
+	$(BIN)/python -m access15.datasets.sample
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

@@ -5,7 +5,8 @@ Usage (from the repository root)::
     .venv/bin/python benchmarks/batch.py                 # 16 counties, 1 and 2 workers (~2 min)
     .venv/bin/python benchmarks/batch.py --counties 8 --workers 1 2 --keep /tmp/bench-batch
 
-The counties are *generated* (:func:`access15.sample.generate_county`, seeds 101, 102, ...):
+The counties are *generated* (:func:`access15.datasets.sample.generate_county`,
+seeds 101, 102, ...):
 sizes 16-30 km (about 200-700 km², 1,300-5,000 road nodes, 30-110 k population cells),
 2-5 townships, varied clinic coverage; each runs the whole pipeline with K = 2 (coverage,
 exact siting, isochrones, map and every output file; no robustness reruns), as `access15
@@ -29,7 +30,7 @@ from pathlib import Path
 
 
 def make_counties(root: Path, n: int) -> Path:
-    from access15.sample import generate_county
+    from access15.datasets.sample import generate_county
 
     rows = []
     for i in range(n):

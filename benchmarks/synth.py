@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from access15.osm import _WAY_TAGS, OsmData
+from access15.io.osm import _WAY_TAGS, OsmData
 
 CLASSES = np.array(["secondary", "tertiary", "unclassified", "residential", "track", "primary"])
 CLASS_P = np.array([0.12, 0.2, 0.35, 0.2, 0.08, 0.05])

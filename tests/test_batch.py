@@ -31,9 +31,9 @@ from shapely.geometry import shape
 
 from access15 import batch as batch_mod
 from access15.batch import is_complete, read_counties, read_log, run_batch
+from access15.datasets.sample import generate_county
 from access15.errors import InputError
-from access15.maps import escape_text
-from access15.sample import generate_county
+from access15.outputs.maps import escape_text
 
 HOSTILE = "<img src=x onerror=alert(1)>澜`${1}`"
 # (seed, size_km, townships, clinic_share): small and varied, well under a second each

@@ -171,7 +171,7 @@ def test_sample_map_in_chromium(browser, sample):
 
 def test_sample_report_in_chromium(browser, sample, tmp_path):
     run, out = sample
-    from access15.htmlreport import build_report
+    from access15.outputs.html import build_report
 
     english = tmp_path / "report_en.html"
     english.write_text(

@@ -149,7 +149,7 @@ def test_out_is_a_file_is_exit_2_and_untouched(tmp_path):
 
 
 def test_failed_write_leaves_no_partial_output(tiny, tmp_path, monkeypatch):
-    from access15 import report
+    from access15.outputs import files as report
     from test_coverage import _cfg, _load
 
     net, fac, pop, zones = _load(tiny)

@@ -24,7 +24,8 @@ from hypothesis import strategies as st
 from pyproj import CRS, Geod, Transformer
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon
 
-from access15.areas import (
+from access15.errors import InputError
+from access15.io.areas import (
     bd09_to_gcj02,
     bd09_to_wgs84,
     gcj02_to_bd09,
@@ -35,7 +36,6 @@ from access15.areas import (
     wgs84_to_bd09,
     wgs84_to_gcj02,
 )
-from access15.errors import InputError
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 BOUNDARIES = SHARED / "cn-county-boundaries"

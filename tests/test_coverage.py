@@ -167,7 +167,7 @@ def test_adding_a_facility_never_hurts(tiny, tmp_path_factory, lon, lat, minutes
 
 
 def test_time_bands_known_by_hand(tiny):
-    from access15.coverage import time_bands
+    from access15.access import time_bands
 
     net, fac, pop, zones = _load(tiny)
     cfg = ax.Config(bands_minutes=(1.0, 2.0))
@@ -257,7 +257,7 @@ def _gini_reference(x, w):
     )
 )
 def test_gini_equals_mean_absolute_difference_formula(pairs):
-    from access15.coverage import weighted_gini
+    from access15.access import weighted_gini
 
     x, w = zip(*pairs, strict=True)
     assert weighted_gini(x, w) == pytest.approx(_gini_reference(x, w), abs=1e-9)

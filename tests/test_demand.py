@@ -20,7 +20,7 @@ from rasterio.transform import from_origin
 from shapely.geometry import Point, box
 
 import access15 as ax
-from access15.demand import DemandCells
+from access15.io.population import DemandCells
 from conftest import SHARED, require_shared
 
 AHR = SHARED / "worldpop-ahr-valley"

@@ -4,7 +4,7 @@ No test here touches the internet: a stdlib HTTP server on 127.0.0.1 plays both 
 (``/nominatim/search``) and Overpass (``/api/interpreter``, ``/api/status``), answering with the
 files in ``tests/data`` (synthesized from the synthetic sample county by
 ``tests/data/make_recorded.py``), and osmnx is pointed at it through its settings. The code under
-test is the real :func:`access15.osm.download_osm`, osmnx and requests included.
+test is the real :func:`access15.io.osm.download_osm`, osmnx and requests included.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from shapely.geometry import Point, Polygon
 
 import access15 as ax
 from access15.errors import DataDownloadError, InputError, NetworkError
-from access15.osm import download_osm
+from access15.io.osm import download_osm
 
 DATA = Path(__file__).resolve().parent / "data"
 META = json.loads((DATA / "recorded_meta.json").read_text(encoding="utf-8"))

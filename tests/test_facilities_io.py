@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from shapely.geometry import Point, box
 
-from access15.areas import wgs84_to_bd09, wgs84_to_gcj02
 from access15.errors import InputError
-from access15.facilities import FACILITY_COLUMNS, SITE_COLUMNS, read_facilities, read_sites
+from access15.io.areas import wgs84_to_bd09, wgs84_to_gcj02
+from access15.io.facilities import FACILITY_COLUMNS, SITE_COLUMNS, read_facilities, read_sites
 
 # true (WGS-84) positions in Jinzhai county, Anhui
 WGS = {

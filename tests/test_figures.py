@@ -7,9 +7,9 @@ import pytest
 from matplotlib.image import AxesImage
 from matplotlib.text import Text
 
-from access15 import figures
-from access15._i18n import has_cjk
-from access15.maps import surface_rgba
+from access15.outputs import figures
+from access15.outputs.labels import has_cjk
+from access15.outputs.maps import surface_rgba
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

@@ -16,9 +16,9 @@ import pytest
 from shapely.geometry import LineString, box
 
 import access15 as ax
-import access15.osm as osm_mod
+import access15.io.osm as osm_mod
 from access15.errors import InputError
-from access15.osm import load_osm, read_graphml
+from access15.io.osm import load_osm, read_graphml
 from conftest import write_tiny_osm
 
 MODES = ("drive", "ebike", "walk")

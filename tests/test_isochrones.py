@@ -23,11 +23,11 @@ from rasterio.transform import from_origin
 from shapely.geometry import box
 
 import access15 as ax
+from access15.access import CoverageResult
+from access15.bands import DEFAULT_BANDS, band_index, band_labels, band_table, isochrones
 from access15.config import ServiceLevel
-from access15.coverage import CoverageResult
-from access15.demand import DemandCells
 from access15.errors import InputError
-from access15.isochrones import DEFAULT_BANDS, band_index, band_labels, band_table, isochrones
+from access15.io.population import DemandCells
 from access15.network import utm_epsg
 from conftest import LEG_S, POP, RES_NS_S, SEC_S
 

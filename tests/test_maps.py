@@ -22,8 +22,8 @@ from _report_data import (
     HOSTILE_TEMPLATE,
     HOSTILE_TOWNSHIP,
 )
-from access15.coverage import GAP_MIN_PEOPLE
-from access15.maps import GAP_MAX_RADIUS_PX, check_basemap, escape_text, tianditu_tiles
+from access15.access import GAP_MIN_PEOPLE
+from access15.outputs.maps import GAP_MAX_RADIUS_PX, check_basemap, escape_text, tianditu_tiles
 
 KEY = "0123456789abcdef0123456789abcdef"
 

@@ -16,8 +16,8 @@ from _report_data import (
     HOSTILE_TEMPLATE,
     HOSTILE_TOWNSHIP,
 )
-from access15.htmlreport import build_report
-from access15.report import file_sha256, write_outputs
+from access15.outputs.files import file_sha256, write_outputs
+from access15.outputs.html import build_report
 
 
 class _Page(HTMLParser):

@@ -23,7 +23,7 @@ from scipy.spatial import cKDTree
 from shapely.geometry import shape
 from shapely.ops import unary_union
 
-from access15.sample import encoder_versions, generate_sample
+from access15.datasets.sample import encoder_versions, generate_sample
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 FILES = {

@@ -477,7 +477,7 @@ def _zone_saving(d, a, b, subset):
 def test_zone_patterns_are_exactly_the_minimal_sets(seed, max_size, ties):
     """The compiled search lists every minimal set of <= max_size sites reaching the need,
     and nothing else (checked against enumeration of all subsets)."""
-    from access15._siting_kernels import zone_patterns
+    from access15.siting._kernels import zone_patterns
 
     rng = np.random.default_rng(seed)
     n, nr = int(rng.integers(1, 8)), int(rng.integers(1, 12))

@@ -16,10 +16,10 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from .errors import Access15Error, InputError
+from access15.errors import Access15Error, InputError
 
 if TYPE_CHECKING:
-    from .pipeline import CountyRun
+    from access15.pipeline import CountyRun
 
 app = typer.Typer(
     name="access15",
@@ -105,8 +105,8 @@ def demo(
 
         access15 demo --out out/demo --lang en
     """
-    from ._data import sample_paths
-    from .pipeline import run_county
+    from access15.datasets import sample_paths
+    from access15.pipeline import run_county
 
     paths = sample_paths()
     missing = [str(p) for p in paths.values() if not p.is_file()]
@@ -272,7 +272,7 @@ def _check_common(osm: str | None, place: str | None, crs_in: str | None) -> str
 def _config(config: Path | None, minutes: float | None, k: int | None = None):
     from dataclasses import replace
 
-    from .config import load_config
+    from access15.config import load_config
 
     cfg = load_config(config, k=k)
     if minutes is not None:
@@ -288,8 +288,8 @@ def _config(config: Path | None, minutes: float | None, k: int | None = None):
 
 def _check_map_options(lang: str | None, basemap: str, tianditu_key: str | None) -> None:
     """Refuse a bad --lang, --basemap or a Tianditu basemap without a key, before any work."""
-    from ._i18n import resolve_lang
-    from .maps import BASEMAPS, check_basemap
+    from access15.outputs.labels import resolve_lang
+    from access15.outputs.maps import BASEMAPS, check_basemap
 
     if lang is not None:
         resolve_lang(lang)
@@ -328,13 +328,13 @@ def _run(
     tianditu_key: str | None = None,
     siting: dict[str, object] | None = None,
 ) -> None:
-    from .pipeline import run_county
+    from access15.pipeline import run_county
 
     source = _check_common(osm, place, crs_in)
     cfg = _config(config, minutes, k)
     if out is None:
-        from .areas import read_boundary
-        from .report import safe_name
+        from access15.io.areas import read_boundary
+        from access15.outputs.files import safe_name
 
         name = read_boundary(boundary, **({"crs_in": crs_in} if crs_in else {}))["name"].iloc[0]
         out = Path("out") / safe_name(name)
@@ -581,7 +581,7 @@ def _siting_options(
     crs_in: str | None = None,
 ) -> dict[str, object]:
     """Check the siting flags before any work and turn them into recommend_upgrades options."""
-    from .siting import OBJECTIVES
+    from access15.siting import OBJECTIVES
 
     if objective not in OBJECTIVES:
         msg = f"--objective {objective!r} is not one of {', '.join(OBJECTIVES)}"
@@ -625,7 +625,7 @@ def _siting_options(
 
 def _candidate_source(value: str, crs_in: str | None) -> object:
     """One --candidates value: a generated source's name, or the sites read from a file."""
-    from .facilities import read_sites
+    from access15.io.facilities import read_sites
 
     if value in ("tier2", "gaps", "nodes"):
         return value
@@ -749,8 +749,8 @@ def fetch(
 
         access15 fetch --place "Yuba County, California"
     """
-    from .areas import read_boundary
-    from .osm import download_osm
+    from access15.io.areas import read_boundary
+    from access15.io.osm import download_osm
 
     if (place is None) == (boundary is None):
         msg = "give exactly one of --place NAME or --boundary FILE"
@@ -837,8 +837,8 @@ def batch(
     """
     from rich.progress import BarColumn, MofNCompleteColumn, TimeRemainingColumn
 
-    from .batch import read_counties, run_batch
-    from .report import safe_name
+    from access15.batch import read_counties, run_batch
+    from access15.outputs.files import safe_name
 
     specs = read_counties(counties)  # every problem of the CSV, before any cluster starts
     out = out if out is not None else Path("out") / safe_name(counties.stem, default="batch")
@@ -920,7 +920,7 @@ def config() -> None:
 
         access15 config > my.toml    # edit speeds, thresholds, tiers; then --config my.toml
     """
-    from .config import config_to_toml
+    from access15.config import config_to_toml
 
     out_console.file.write(config_to_toml())
     out_console.file.flush()

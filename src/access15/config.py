@@ -21,7 +21,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from .errors import InputError
+from access15.errors import InputError
 
 __all__ = ["MODES", "Config", "ServiceLevel", "config_to_toml", "load_config"]
 

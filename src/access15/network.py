@@ -25,9 +25,9 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from .config import MODES, Config
-from .errors import InputError, NetworkError
-from .osm import OsmData, load_osm
+from access15.config import MODES, Config
+from access15.errors import InputError, NetworkError
+from access15.io.osm import OsmData, load_osm
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -213,7 +213,7 @@ class RoadNetwork:
 
     def _repr_html_(self) -> str:
         """Jupyter display: size of the network and what was dropped while building it."""
-        from ._html import card
+        from access15._repr import card
 
         st = self.stats
         facts = [
@@ -490,7 +490,7 @@ def build_network(
     Parameters
     ----------
     osm : OsmData
-        Output of :func:`access15.osm.read_osm`.
+        Output of :func:`access15.io.osm.read_osm`.
     mode : {"drive", "ebike", "walk"}
     config : Config, optional
         Speeds per class and mode; defaults to :class:`Config()`.
@@ -640,7 +640,7 @@ _CACHE_FORMAT = 1
 
 
 def _cache_key(path: Path, mode: str, config: Config, simplify: bool) -> str:
-    from ._version import __version__
+    from access15._version import __version__
 
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -727,7 +727,7 @@ def read_network(
     ----------
     source : str, Path, OsmData, shapely geometry or GeoDataFrame
         An ``.osm.pbf`` / ``.osm`` / ``.osm.bz2`` / osmnx ``.graphml`` file; data already read
-        by :func:`access15.osm.read_osm`; or, for an online download with osmnx (Overpass), a
+        by :func:`access15.io.osm.read_osm`; or, for an online download with osmnx (Overpass), a
         place name (``"Yuba County, California"``) or a boundary polygon in WGS-84.
     mode : {"drive", "ebike", "walk"}
     config : Config, optional

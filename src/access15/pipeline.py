@@ -12,16 +12,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._i18n import resolve_lang
-from .areas import read_boundary, read_zones
-from .config import Config
-from .coverage import CoverageResult, coverage
-from .demand import DemandCells, read_population
-from .facilities import facilities_from_osm
-from .maps import check_basemap, make_map
-from .network import RoadNetwork, build_network
-from .report import file_sha256, write_outputs
-from .siting import Recommendation, Sensitivity, recommend_upgrades, sensitivity
+from access15.access import CoverageResult, coverage
+from access15.config import Config
+from access15.io.areas import read_boundary, read_zones
+from access15.io.facilities import facilities_from_osm
+from access15.io.population import DemandCells, read_population
+from access15.network import RoadNetwork, build_network
+from access15.outputs.labels import resolve_lang
+from access15.outputs.files import file_sha256, write_outputs
+from access15.outputs.maps import check_basemap, make_map
+from access15.siting import Recommendation, Sensitivity, recommend_upgrades, sensitivity
 
 if TYPE_CHECKING:
     import folium
@@ -53,7 +53,7 @@ class CountyRun:
 
     def _repr_html_(self) -> str:
         """Jupyter display: the run's inputs and timings, then coverage and recommendation."""
-        from ._html import card
+        from access15._repr import card
 
         folder = {p.parent for p in self.outputs.values()}
         facts = [
@@ -170,7 +170,7 @@ def run_county(
     -------
     CountyRun
     """
-    from .osm import load_osm
+    from access15.io.osm import load_osm
 
     cfg = config or Config()
     check_basemap(basemap, tianditu_key)  # a missing Tianditu key fails before any work
@@ -200,7 +200,7 @@ def run_county(
     if facilities is None or str(facilities) == "osm":
         fac = facilities_from_osm(data, config=cfg)
     else:
-        from .facilities import read_facilities
+        from access15.io.facilities import read_facilities
 
         fac = read_facilities(facilities, **user_crs)
     timings["network"] = time.perf_counter() - t0
@@ -309,7 +309,7 @@ def _check_facilities_usable(
     """Refuse a facility list that cannot be for this county, before any routing."""
     import shapely
 
-    from .errors import InputError
+    from access15.errors import InputError
 
     x, y = fac.geometry.x.to_numpy(), fac.geometry.y.to_numpy()
     area = boundary.to_crs("EPSG:4326").geometry.union_all()

@@ -21,11 +21,11 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
-from . import _kernels
-from .errors import InputError
+from access15 import _kernels
+from access15.errors import InputError
 
 if TYPE_CHECKING:
-    from .network import RoadNetwork
+    from access15.network import RoadNetwork
 
 __all__ = ["PairTimes", "nearest_facility", "nearest_times", "pair_times", "times_from_each"]
 

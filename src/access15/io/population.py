@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from .errors import InputError
+from access15.errors import InputError
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -246,7 +246,7 @@ class DemandCells:
 
     def _repr_html_(self) -> str:
         """Jupyter display: what the demand is, how many people, on which grid."""
-        from ._html import card, people
+        from access15._repr import card, people
 
         facts = [("people", f"{people(self.total)}"), ("source", self._name())]
         if self.is_grid and self.transform is not None and self.area_mask is not None:
@@ -670,7 +670,7 @@ def _read_csv(p: Path) -> pd.DataFrame:
 
 
 def _read_vector_points(p: Path) -> gpd.GeoDataFrame:
-    from ._io import read_vector_file
+    from access15.io.vectors import read_vector_file
 
     gdf = read_vector_file(
         p,

@@ -1,7 +1,7 @@
 """Isochrone polygons (travel-time bands) for display, derived from the coverage surface.
 
 One definition of *reachable*: the polygons are drawn from the very per-cell travel times that
-:func:`access15.coverage` reports, never the other way round. Each band is the exact union of the
+:func:`access15.access` reports, never the other way round. Each band is the exact union of the
 raster cells whose time falls in it, so
 
 * bands are non-overlapping and valid by construction (they are unions of whole cells), and
@@ -24,15 +24,15 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .errors import InputError
+from access15.errors import InputError
 
 if TYPE_CHECKING:
     import geopandas as gpd
     import shapely
     from affine import Affine
 
-    from .coverage import CoverageResult
-    from .demand import DemandCells
+    from access15.access import CoverageResult
+    from access15.io.population import DemandCells
 
 __all__ = ["DEFAULT_BANDS", "band_index", "band_labels", "band_table", "isochrones"]
 
@@ -331,7 +331,7 @@ def isochrones(
     Parameters
     ----------
     cov : CoverageResult
-        From :func:`access15.coverage`.
+        From :func:`access15.access`.
     bands : sequence of float
         Upper band edges, minutes, strictly increasing; default ``(5, 10, 15, 30)`` gives the
         bands 0-5, 5-10, 10-15 and 15-30 min. A band holds times in ``(lower, upper]``, the
@@ -367,7 +367,7 @@ def isochrones(
     On the bundled sample county (a few seconds):
 
     >>> import access15 as ax
-    >>> from access15.isochrones import band_table, isochrones
+    >>> from access15.bands import band_table, isochrones
     >>> p = ax.sample_paths()
     >>> osm = ax.read_osm(p["osm"])  # doctest: +SKIP
     >>> net, fac = ax.build_network(osm), ax.facilities_from_osm(osm)  # doctest: +SKIP

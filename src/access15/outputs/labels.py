@@ -10,11 +10,11 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from .config import TIER_NAMES
-from .errors import InputError
+from access15.config import TIER_NAMES
+from access15.errors import InputError
 
 if TYPE_CHECKING:
-    from .config import ServiceLevel
+    from access15.config import ServiceLevel
 
 __all__ = [
     "LANGS",

@@ -19,15 +19,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from ._i18n import level_label, resolve_lang, tier_name, tr
-from .errors import InputError
+from access15.errors import InputError
+from access15.outputs.labels import level_label, resolve_lang, tier_name, tr
 
 if TYPE_CHECKING:
     import folium
     import geopandas as gpd
 
-    from .coverage import CoverageResult
-    from .siting import Recommendation, Sensitivity
+    from access15.access import CoverageResult
+    from access15.siting import Recommendation, Sensitivity
 
 __all__ = [
     "BANDS_MINUTES",
@@ -379,7 +379,7 @@ def _add_isochrones(
     import folium
     import shapely
 
-    from .isochrones import isochrones
+    from access15.bands import isochrones
 
     iso = isochrones(cov, level=level, simplify_m=simplify_m)
     if not len(iso):
@@ -453,7 +453,7 @@ def _add_gaps(
 ) -> bool:
     import folium
 
-    from .coverage import GAP_MIN_PEOPLE
+    from access15.access import GAP_MIN_PEOPLE
 
     gaps = cov.gaps
     if gaps is None or not len(gaps):
@@ -602,7 +602,7 @@ def make_map(
     coloured in minutes (legend bottom right); isochrone bands (off at start); township and
     county boundaries; one layer per facility tier with its own symbol (popup: name, tier,
     minutes to the county hospital); uncovered clusters of at least
-    :data:`access15.coverage.GAP_MIN_PEOPLE` people as circles whose area is proportional to
+    :data:`access15.access.GAP_MIN_PEOPLE` people as circles whose area is proportional to
     their people; recommended upgrades with their rank, added population and robustness.
     A scale bar and a fullscreen button are added. The map opens offline (scripts inlined).
 

@@ -20,14 +20,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .errors import InputError
+from access15.errors import InputError
 
 if TYPE_CHECKING:
     import folium
     import geopandas as gpd
 
-    from .coverage import CoverageResult
-    from .siting import Recommendation, Sensitivity
+    from access15.access import CoverageResult
+    from access15.siting import Recommendation, Sensitivity
 
 __all__ = ["file_sha256", "package_versions", "safe_name", "write_outputs"]
 
@@ -231,7 +231,7 @@ def write_outputs(
         if cov.gaps is not None and len(cov.gaps):
             cov.gaps.to_file(tmp / "gaps.geojson", driver="GeoJSON")
         if cov.surface:
-            from .isochrones import isochrones
+            from access15.bands import isochrones
 
             iso = isochrones(cov)
             if len(iso):
@@ -257,7 +257,7 @@ def write_outputs(
                 zones_ba.to_csv(tmp / "zones_before_after.csv", index=False, float_format="%.4f")
         if fmap is not None:
             fmap.save(str(tmp / "map.html"))
-        from .htmlreport import write_report_files  # figures + report.html (embeds them)
+        from access15.outputs.html import write_report_files  # figures + report.html (embeds them)
 
         write_report_files(
             tmp,

@@ -47,16 +47,16 @@ import numpy.typing as npt
 import pandas as pd
 import scipy.sparse as sp
 
-from ._siting_kernels import zone_patterns
-from .config import ServiceLevel
-from .errors import InputError, SolverError
-from .travel import nearest_facility, pair_times
+from access15.config import ServiceLevel
+from access15.errors import InputError, SolverError
+from access15.siting._kernels import zone_patterns
+from access15.travel import nearest_facility, pair_times
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
-    from .coverage import CoverageResult
-    from .network import RoadNetwork
+    from access15.access import CoverageResult
+    from access15.network import RoadNetwork
 
 __all__ = [
     "OBJECTIVES",
@@ -1542,7 +1542,7 @@ class _ZoneSavings:
         """Site sets (candidate positions) bringing zone ``z`` to at most ``w`` minutes.
 
         Exactly the minimal such sets of at most ``max_size`` sites are listed (compiled
-        search: :func:`access15._siting_kernels.zone_patterns`, sites in decreasing order of
+        search: :func:`access15.siting._kernels.zone_patterns`, sites in decreasing order of
         their own saving). ``[()]`` when the required sites already do it, ``[]`` when no set
         does, ``None`` when the search passed ``cap`` sets or nodes (the caller gives up on
         ``w``).
@@ -1801,7 +1801,7 @@ class Solution:
 
     def _repr_html_(self) -> str:
         """Jupyter display: the chosen positions with their gains and the optimality proof."""
-        from ._html import card
+        from access15._repr import card
 
         sites = pd.DataFrame(
             {
@@ -2232,7 +2232,7 @@ def _zone_of_sites(
 
     out = np.full(len(lon), "", dtype=object)
     if zones is not None and len(zones):
-        from .coverage import _zone_of_points
+        from access15.access import _zone_of_points
 
         zi = _zone_of_points(lon, lat, zones)
         ids = zones["zone_id"].astype(str).to_numpy()
@@ -2322,7 +2322,7 @@ def candidate_sites(
                 )
             )
         elif src == "gaps":
-            from .coverage import uncovered_clusters
+            from access15.access import uncovered_clusters
 
             gaps = (
                 uncovered_clusters(cov.cells, cfg, cov.population, level=level)
@@ -2702,7 +2702,7 @@ class Recommendation:
 
     def _repr_html_(self) -> str:
         """Jupyter display: the ranking, the level's coverage before and after, the proof."""
-        from ._html import card, fmt_frame, minutes, pct, people
+        from access15._repr import card, fmt_frame, minutes, pct, people
 
         r = self.ranking
         lv = self.level
@@ -3203,7 +3203,7 @@ class Sensitivity:
 
     def _repr_html_(self) -> str:
         """Jupyter display: how often each site stays in the top K, and the scenarios."""
-        from ._html import card, fmt_frame, pct
+        from access15._repr import card, fmt_frame, pct
 
         stab = fmt_frame(
             self.stability,
@@ -3267,7 +3267,7 @@ def sensitivity(
     -------
     Sensitivity
     """
-    from .coverage import coverage as run_coverage
+    from access15.access import coverage as run_coverage
 
     if any(not f > 0 for f in speed_factors):
         msg = "speed factors must be > 0 (e.g. 0.8 for 20 % slower)"

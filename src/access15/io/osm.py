@@ -34,7 +34,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .errors import DataDownloadError, InputError
+from access15.errors import DataDownloadError, InputError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

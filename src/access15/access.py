@@ -23,15 +23,15 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .config import Config, ServiceLevel
-from .errors import InputError
-from .travel import nearest_facility
+from access15.config import Config, ServiceLevel
+from access15.errors import InputError
+from access15.travel import nearest_facility
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
-    from .demand import DemandCells
-    from .network import RoadNetwork
+    from access15.io.population import DemandCells
+    from access15.network import RoadNetwork
 
 __all__ = [
     "CoverageResult",
@@ -151,7 +151,7 @@ class CoverageResult:
 
     def _repr_html_(self) -> str:
         """Jupyter display: coverage per level, key figures, worst zones and diagnostics."""
-        from ._html import card, fmt_frame, minutes, pct, people
+        from access15._repr import card, fmt_frame, minutes, pct, people
 
         s = self.summary
         head = self.levels[0]
@@ -600,7 +600,7 @@ def uncovered_clusters(
         from pyproj import Transformer
         from scipy.spatial import cKDTree
 
-        from .network import utm_epsg
+        from access15.network import utm_epsg
 
         lo, la = sub["lon"].to_numpy(), sub["lat"].to_numpy()
         epsg = utm_epsg(float(np.median(lo)), float(np.median(la)))

@@ -17,14 +17,21 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._i18n import level_label, level_what, method_text, resolve_lang, tier_name, tr
+from access15.outputs.labels import (
+    level_label,
+    level_what,
+    method_text,
+    resolve_lang,
+    tier_name,
+    tr,
+)
 
 if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
 
-    from .coverage import CoverageResult
-    from .siting import Recommendation, Sensitivity
+    from access15.access import CoverageResult
+    from access15.siting import Recommendation, Sensitivity
 
 __all__ = ["REPORT_FILES", "build_report", "write_report", "write_report_files"]
 
@@ -592,7 +599,7 @@ def build_report(
     """
     from jinja2 import Environment
 
-    from ._version import __version__
+    from access15._version import __version__
 
     s = dict(cov.summary if summary is None else summary)
     lang = resolve_lang(lang, _names(cov, county))
@@ -679,7 +686,7 @@ def write_report_files(
     ``only`` restricts the files written to those names (the figures are drawn whenever the
     report is asked for, since it embeds them). Returns the path of each file written.
     """
-    from .figures import write_figures
+    from access15.outputs.figures import write_figures
 
     out = Path(out_dir)
     want_report = only is None or "report.html" in only

@@ -38,9 +38,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .config import MODES, Config, load_config
-from .errors import Access15Error, InputError
-from .report import file_sha256, safe_name
+from access15.config import MODES, Config, load_config
+from access15.errors import Access15Error, InputError
+from access15.outputs.files import file_sha256, safe_name
 
 if TYPE_CHECKING:
     import folium
@@ -306,7 +306,7 @@ def _problems_message(p: Path, problems: list[str]) -> str:
 
 def _spec_from_row(row: dict[str, str], base: Path) -> tuple[CountySpec | None, list[str]]:
     """One CSV row → CountySpec, or None with the row's problems."""
-    from .osm import _GRAPHML_SUFFIXES, _OSM_SUFFIXES
+    from access15.io.osm import _GRAPHML_SUFFIXES, _OSM_SUFFIXES
 
     errs: list[str] = []
     cid = row.get("id", "")
@@ -379,7 +379,7 @@ def _spec_from_row(row: dict[str, str], base: Path) -> tuple[CountySpec | None, 
         errs.append(f"mode {row['mode']!r} is not one of {', '.join(MODES)}")
     crs_in = row.get("crs_in") or None
     if crs_in is not None:
-        from .areas import _parse_crs_in
+        from access15.io.areas import _parse_crs_in
 
         try:
             _parse_crs_in(crs_in)
@@ -514,7 +514,7 @@ def _attempts(out: Path, spec: CountySpec, run_id: str) -> int:
 def _boundary_info(spec: CountySpec) -> tuple[bytes | None, str]:
     """County outline (WKB, WGS-84) and name from the boundary file, if readable."""
     try:
-        from .areas import read_boundary
+        from access15.io.areas import read_boundary
 
         b = read_boundary(spec.boundary, **({"crs_in": spec.crs_in} if spec.crs_in else {}))
         geom = b.to_crs("EPSG:4326").geometry.union_all()
@@ -556,7 +556,7 @@ def _county_task(
     for stale in out.glob(f".{spec.folder}.tmp-*"):  # left by a killed attempt
         shutil.rmtree(stale, ignore_errors=True)
     if runner is None:
-        from .pipeline import run_county
+        from access15.pipeline import run_county
 
         runner = run_county
     t_run = time.perf_counter()
@@ -750,7 +750,7 @@ def run_batch(
     if retries < 0:
         msg = f"retries must be >= 0, got {retries}"
         raise InputError(msg)
-    from .maps import check_basemap
+    from access15.outputs.maps import check_basemap
 
     basemap = check_basemap(basemap)
     out = Path(out_dir)
@@ -920,7 +920,7 @@ def _write_rollup(
     out: Path, summary: gpd.GeoDataFrame, run_doc: dict[str, Any], *, basemap: str | None
 ) -> dict[str, Path]:
     """Write summary.csv, summary.parquet, map.html and batch.json, each atomically."""
-    from .report import _clean
+    from access15.outputs.files import _clean
 
     paths = {
         "summary.csv": out / "summary.csv",
@@ -1010,8 +1010,8 @@ def batch_map(
     import folium
     import shapely
 
-    from .maps import check_basemap, offline_map, tianditu_tiles
-    from .maps import escape_text as _esc
+    from access15.outputs.maps import check_basemap, offline_map, tianditu_tiles
+    from access15.outputs.maps import escape_text as _esc
 
     gdf = summary[summary.geometry.notna() & ~summary.geometry.is_empty].copy()
     if len(gdf):

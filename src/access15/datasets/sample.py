@@ -19,7 +19,7 @@ often); each carries an ``access15:tier`` tag (4 county hospital, 2 township hea
 1 village clinic). The population raster mimics a WorldPop 3-arc-second grid: a dense county
 seat, township seats, villages, hamlets and a thin rural background.
 
-Run ``python -m access15.sample [OUT_DIR]`` (with ``src`` on ``PYTHONPATH``) to regenerate
+Run ``python -m access15.datasets.sample [OUT_DIR]`` (with ``src`` on ``PYTHONPATH``) to regenerate
 the committed files under the repository's ``data/``. The output is byte-identical for a given
 seed and library versions: every OSM object has version 1 and a fixed timestamp, the PBF header
 a fixed generator string, the GeoTIFF no time stamp, and the GeoJSON is written with
@@ -2038,7 +2038,7 @@ def generate_sample(out_dir: Path, *, seed: int = 15) -> dict[str, Path]:
     }
     doc = {
         "synthetic": True,
-        "generator": "access15.sample.generate_sample",
+        "generator": "access15.datasets.sample.generate_sample",
         "seed": seed,
         "files": files,
         "versions": encoder_versions(),
@@ -2363,7 +2363,7 @@ def _summary(paths: dict[str, Path]) -> dict[str, Any]:
 
 
 def _main(argv: list[str]) -> int:
-    out = Path(argv[0]) if argv else Path(__file__).resolve().parents[2] / "data"
+    out = Path(argv[0]) if argv else Path(__file__).resolve().parents[3] / "data"
     t0 = time.perf_counter()
     paths = generate_sample(out)
     dt = time.perf_counter() - t0

@@ -42,7 +42,7 @@ import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 
-from .errors import InputError
+from access15.errors import InputError
 
 if TYPE_CHECKING:
     from pyproj import CRS
@@ -495,7 +495,7 @@ def _read_vector(path: str | Path, what: str, crs_in: str | int | None) -> gpd.G
     if not p.is_file():
         msg = f"{what} file {str(p)!r} not found; give a GeoJSON or GeoPackage file"
         raise InputError(msg)
-    from ._io import read_vector_file
+    from access15.io.vectors import read_vector_file
 
     gdf = read_vector_file(
         p,

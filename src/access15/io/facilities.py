@@ -22,12 +22,12 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .areas import _parse_crs_in, _source_crs, to_wgs84
-from .config import TIER_NAMES, Config
-from .errors import InputError
+from access15.config import TIER_NAMES, Config
+from access15.errors import InputError
+from access15.io.areas import _parse_crs_in, _source_crs, to_wgs84
 
 if TYPE_CHECKING:
-    from .osm import OsmData
+    from access15.io.osm import OsmData
 
 __all__ = ["DEFAULT_TIER_MAP", "facilities_from_osm", "read_facilities", "read_sites"]
 
@@ -325,7 +325,7 @@ def _read_table(p: Path) -> pd.DataFrame:
 
 
 def _read_vector(p: Path) -> gpd.GeoDataFrame:
-    from ._io import read_vector_file
+    from access15.io.vectors import read_vector_file
 
     gdf = read_vector_file(
         p,
@@ -552,7 +552,7 @@ def read_facilities(
         Coordinates of the file: ``"gcj02"`` (AMap/Gaode, Tencent geocoding), ``"bd09"``
         (Baidu), ``"wgs84"``, ``"EPSG:n"`` or any pyproj string. **Required for CSV** (it has no
         CRS); for GeoJSON/GeoPackage it wins over the declared CRS (see
-        :func:`access15.areas.to_wgs84`).
+        :func:`access15.io.areas.to_wgs84`).
     tier_column, name_column : str, optional
         Column holding the tier (name), when not one of the names above.
     tier_map : mapping of str to int, optional

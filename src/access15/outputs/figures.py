@@ -23,16 +23,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._i18n import level_label, resolve_lang, tier_name, tr
-from .maps import BAND_COLOURS, BANDS_MINUTES, TIER_STYLE, surface_rgba
+from access15.outputs.labels import level_label, resolve_lang, tier_name, tr
+from access15.outputs.maps import BAND_COLOURS, BANDS_MINUTES, TIER_STYLE, surface_rgba
 
 if TYPE_CHECKING:
     import geopandas as gpd
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from .coverage import CoverageResult
-    from .siting import Recommendation
+    from access15.access import CoverageResult
+    from access15.siting import Recommendation
 
 __all__ = [
     "FIGURE_FILES",
@@ -399,7 +399,7 @@ def travel_time_distribution(
 
 def coverage_curve(rec: Recommendation, path: str | Path, *, lang: str | None = None) -> None:
     """Write the covered share against K to a PNG (see :func:`access15.siting.plot_curve`)."""
-    from .siting import plot_curve
+    from access15.siting import plot_curve
 
     names = list(rec.ranking["name"]) if "name" in rec.ranking else []
     lang = _figure_lang(resolve_lang(lang, names))

@@ -9,10 +9,10 @@ __all__ = ["sample_paths"]
 
 def _data_root() -> Path:
     here = Path(__file__).resolve().parent
-    packaged = here / "_data"
+    packaged = here.parent / "_data"
     if (packaged / "sample").is_dir():
         return packaged
-    return here.parents[1] / "data"  # editable install / source checkout
+    return here.parents[2] / "data"  # editable install / source checkout
 
 
 def sample_paths() -> dict[str, Path]:

@@ -1,0 +1,1 @@
+"""Reading inputs: tables, vector files, study areas, facilities, population, OSM."""

@@ -1,0 +1,1 @@
+"""Rendering results: output files, maps, figures, the HTML report and their labels."""
