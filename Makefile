@@ -22,13 +22,15 @@ demo: $(STAMP)  ## run the full pipeline on the bundled synthetic sample county
 test: $(STAMP)  ## run the test suite (offline)
 	$(BIN)/python -m pytest -q
 
-lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+lint: $(STAMP)  ## the CI gates: ruff (rules + format), mypy on src/, package layering
+	$(BIN)/ruff check src tests benchmarks tools
+	$(BIN)/ruff format --check src tests benchmarks tools
+	$(BIN)/mypy src
+	$(BIN)/python tools/layout.py
 
 format: $(STAMP)
-	$(BIN)/ruff format src tests benchmarks
-	$(BIN)/ruff check --fix src tests benchmarks
+	$(BIN)/ruff format src tests benchmarks tools
+	$(BIN)/ruff check --fix src tests benchmarks tools
 
 sample: $(STAMP)  ## regenerate data/sample and data/boundaries (byte-identical)
 	$(BIN)/python -m access15.datasets.sample

@@ -5,7 +5,7 @@ Usage (from the repository root)::
     .venv/bin/python benchmarks/batch.py                 # 16 counties, 1 and 2 workers (~2 min)
     .venv/bin/python benchmarks/batch.py --counties 8 --workers 1 2 --keep /tmp/bench-batch
 
-The counties are *generated* (:func:`access15.datasets.sample.generate_county`,
+The counties are *generated* (:func:`access15.datasets.generate_county`,
 seeds 101, 102, ...):
 sizes 16-30 km (about 200-700 km², 1,300-5,000 road nodes, 30-110 k population cells),
 2-5 townships, varied clinic coverage; each runs the whole pipeline with K = 2 (coverage,
@@ -30,7 +30,7 @@ from pathlib import Path
 
 
 def make_counties(root: Path, n: int) -> Path:
-    from access15.datasets.sample import generate_county
+    from access15.datasets import generate_county
 
     rows = []
     for i in range(n):
@@ -61,20 +61,16 @@ def make_counties(root: Path, n: int) -> Path:
 
 def serial(csv_path: Path, out: Path) -> dict:
     from access15.batch import read_counties
-    from access15.pipeline import run_county
+    from access15.pipeline import OutputOptions, Study, run_county
 
     specs = read_counties(csv_path)
     t0 = time.perf_counter()
     for s in specs:
         run_county(
-            osm=s.osm,
-            population=s.population,
-            boundary=s.boundary,
-            zones=s.zones,
-            k=s.k,
+            Study(s.osm, s.population, s.boundary, s.zones),
+            siting=s.siting_options(),
             robustness=False,
-            basemap=None,
-            out_dir=out / s.folder,
+            outputs=OutputOptions(out_dir=out / s.folder, basemap=None),
         )
     wall = time.perf_counter() - t0
     return {"workers": "serial (no Dask)", "startup_s": 0.0, "wall_s": wall, "n": len(specs)}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from access15.io.osm import _WAY_TAGS, OsmData
+from access15.io.osm import WAY_TAGS, OsmData
 
 CLASSES = np.array(["secondary", "tertiary", "unclassified", "residential", "track", "primary"])
 CLASS_P = np.array([0.12, 0.2, 0.35, 0.2, 0.08, 0.05])
@@ -54,7 +54,7 @@ def road_network(
     cls = rng.choice(CLASSES, size=n_links, p=CLASS_P)
     oneway = np.where(rng.random(n_links) < 0.03, "yes", None)
     ways = pd.DataFrame({"osm_id": np.arange(1, n_links + 1), "highway": cls, "oneway": oneway})
-    for c in _WAY_TAGS:
+    for c in WAY_TAGS:
         if c not in ways.columns:
             ways[c] = None
     return OsmData(

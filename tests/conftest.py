@@ -16,6 +16,7 @@ Distances are WGS-84 geodesics, as in the library.
 from __future__ import annotations
 
 from pathlib import Path
+from xml.sax.saxutils import escape as xml_escape
 
 import geopandas as gpd
 import numpy as np
@@ -166,20 +167,84 @@ def tiny(tmp_path: Path) -> dict[str, Path]:
     return write_tiny_county(tmp_path)
 
 
+def load_tiny(tiny: dict[str, Path], osm_path: Path | None = None):
+    """The tiny county read back: (network, facilities, population, zones)."""
+    import warnings
+
+    import access15 as ax
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        osm = ax.read_osm(osm_path or tiny["osm"])
+    net = ax.build_network(osm)
+    fac = ax.facilities_from_osm(osm)
+    county = ax.read_boundary(tiny["county"])
+    pop = ax.read_population(tiny["population"], boundary=county)
+    zones = ax.read_zones(tiny["zones"])
+    return net, fac, pop, zones
+
+
+def one_level_config(minutes: float, min_tier: int = 1):
+    """A configuration with one service level ``test``: tier >= ``min_tier`` within ``minutes``."""
+    import access15 as ax
+
+    return ax.Config(levels=(ax.ServiceLevel("test", min_tier, minutes),), upgrade_level="test")
+
+
+# --- runs shared by the map, figure, report, files and browser tests (once per session)
+HOSTILE_FACILITY = "<script>alert(1)</script>"
+HOSTILE_TEMPLATE = "${alert(2)}`);alert(3);(`\\"
+HOSTILE_TOWNSHIP = '"><img src=x onerror=alert(4)>'
+HOSTILE_EN = "</script><script>alert(5)</script>"
+
+
 @pytest.fixture(scope="session")
 def sample(tmp_path_factory):
-    """The sample county run once per session with its outputs on disk (see _report_data)."""
-    from _report_data import sample_run
+    """The sample county run once (K=3, robustness on, no basemap), and its output folder."""
+    import access15 as ax
 
-    return sample_run(tmp_path_factory)
+    out = tmp_path_factory.mktemp("sample") / "out"
+    p = ax.sample_paths()
+    run = ax.run_county(
+        ax.Study(p["osm"], p["population"], p["county"], p["townships"], title=SAMPLE_TITLE),
+        siting=ax.SitingOptions(k=3),
+        outputs=ax.OutputOptions(out_dir=out, basemap=None, extra_summary={"synthetic": True}),
+    )
+    return run, out
+
+
+SAMPLE_TITLE = "Synthetic sample county"
+
+
+def hostile_files(folder: Path) -> dict[str, Path]:
+    """Tiny-county files whose names try to inject HTML and JavaScript."""
+    facs = [dict(f) for f in DEFAULT_FACILITIES]
+    facs[0]["name"] = xml_escape(HOSTILE_FACILITY)
+    facs[0]["name_en"] = xml_escape(HOSTILE_EN)
+    facs[1]["name"] = xml_escape(HOSTILE_TEMPLATE, {'"': "&quot;"})
+    return write_tiny_county(
+        folder, facs, county_name=HOSTILE_EN, zone_names=(HOSTILE_TOWNSHIP, "East")
+    )
 
 
 @pytest.fixture(scope="session")
 def hostile(tmp_path_factory):
-    """The tiny county with HTML/JS injection names, run once per session (see _report_data)."""
-    from _report_data import hostile_run
+    """The hostile tiny county run once (K=1, robustness off), and its output folder."""
+    import warnings
 
-    return hostile_run(tmp_path_factory)
+    import access15 as ax
+
+    base = tmp_path_factory.mktemp("hostile")
+    f = hostile_files(base / "in")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the tiny county's off-network parts
+        run = ax.run_county(
+            ax.Study(f["osm"], f["population"], f["county"], f["zones"], title=HOSTILE_FACILITY),
+            siting=ax.SitingOptions(k=1),
+            robustness=False,
+            outputs=ax.OutputOptions(out_dir=base / "out", basemap=None, lang="en"),
+        )
+    return run, base / "out"
 
 
 def require_shared(path: Path) -> Path:
@@ -188,3 +253,46 @@ def require_shared(path: Path) -> Path:
             f"real test data not found at {path} (needs ../shared/data beside the checkout)"
         )
     return path
+
+
+# --- real county boundaries (GCJ-02 and WGS-84 twins), shared by tests/test_crs.py and
+# tests/io/test_areas.py
+CN_BOUNDARIES = SHARED / "cn-county-boundaries"
+CN_GCJ_FILE = CN_BOUNDARIES / "china_counties_gcj02_amap.geojson"
+CN_WGS_FILE = CN_BOUNDARIES / "china_counties_wgs84.geojson"
+
+
+@pytest.fixture(scope="session")
+def cn_counties() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """The four real counties as (GCJ-02 AMap, WGS-84 twin), indexed by adcode."""
+    if not (CN_GCJ_FILE.is_file() and CN_WGS_FILE.is_file()):
+        pytest.skip(
+            f"real county boundaries not found at {CN_BOUNDARIES} (needs ../shared/data beside "
+            "the checkout)"
+        )
+    gcj = gpd.read_file(CN_GCJ_FILE)
+    wgs = gpd.read_file(CN_WGS_FILE)
+    return gcj.set_index("adcode"), wgs.set_index("adcode")
+
+
+def boundary_gaps_m(points_from, polygon_to) -> np.ndarray:
+    """Geodesic metres from every vertex of ``points_from`` to the boundary of ``polygon_to``.
+
+    The nearest point of the boundary is found in an azimuthal equidistant projection centred
+    on ``polygon_to``, and the distance to it is measured with ``pyproj.Geod``.
+    """
+    import shapely
+    from pyproj import CRS, Transformer
+
+    c = polygon_to.centroid
+    aeqd = CRS.from_proj4(f"+proj=aeqd +lat_0={c.y} +lon_0={c.x} +ellps=WGS84 +units=m")
+    fwd = Transformer.from_crs("EPSG:4326", aeqd, always_xy=True)
+    inv = Transformer.from_crs(aeqd, "EPSG:4326", always_xy=True)
+    ring = shapely.transform(
+        polygon_to.boundary, lambda a: np.column_stack(fwd.transform(a[:, 0], a[:, 1]))
+    )
+    xy = shapely.get_coordinates(points_from)
+    px, py = fwd.transform(xy[:, 0], xy[:, 1])
+    near = shapely.get_coordinates(shapely.shortest_line(shapely.points(px, py), ring))[1::2]
+    nlon, nlat = inv.transform(near[:, 0], near[:, 1])
+    return np.asarray(Geod(ellps="WGS84").inv(xy[:, 0], xy[:, 1], nlon, nlat)[2])

@@ -103,12 +103,9 @@ def hostile_run(tmp_path_factory):
     f = write_tiny_county(d, facilities, county_name="Tiny", zone_names=(HOSTILE_ZONE, "East"))
     with pytest.warns(UserWarning, match="clipped extract"):  # tiny.osm's way 103 is cut
         return ax.run_county(
-            osm=f["osm"],
-            population=f["population"],
-            boundary=f["county"],
-            zones=f["zones"],
-            k=1,
-            basemap=None,
+            ax.Study(f["osm"], f["population"], f["county"], f["zones"]),
+            siting=ax.SitingOptions(k=1),
+            outputs=ax.OutputOptions(basemap=None),
         )
 
 

@@ -150,10 +150,10 @@ def test_out_is_a_file_is_exit_2_and_untouched(tmp_path):
 
 def test_failed_write_leaves_no_partial_output(tiny, tmp_path, monkeypatch):
     from access15.outputs import files as report
-    from test_coverage import _cfg, _load
+    from conftest import load_tiny, one_level_config
 
-    net, fac, pop, zones = _load(tiny)
-    cov = ax.coverage(net, fac, pop, zones=zones, config=_cfg(15))
+    net, fac, pop, zones = load_tiny(tiny)
+    cov = ax.coverage(net, fac, pop, zones=zones, config=one_level_config(15))
 
     class Boom:
         def save(self, _path: str) -> None:

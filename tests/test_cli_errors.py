@@ -138,7 +138,7 @@ def _cases(tmp: Path) -> list[tuple[str, str, dict, list[str], int, str]]:
         ("zero-minutes", "coverage", {"--minutes": "0"}, [], 2, "--minutes must be > 0"),
         ("k-too-large", "recommend", {"--k": "50"}, [], 2, "larger than the 19 tier-2"),
         ("k-zero", "recommend", {"--k": "0"}, [], 2, "Invalid value for '--k'"),
-        ("bad-crs-in", "coverage", {"--crs-in": "mars"}, [], 2, "is not a CRS"),
+        ("bad-crs-in", "coverage", {"--crs-in": "jupiter"}, [], 2, "is not a CRS"),
         ("bad-basemap", "coverage", {"--basemap": "google"}, [], 2, "--basemap 'google'"),
         ("config-missing", "coverage", {"--config": str(tmp / "no.toml")}, [], 2, "not found"),
         ("config-bad-toml", "coverage", {"--config": str(bad_toml)}, [], 2, "not valid TOML"),

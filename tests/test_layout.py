@@ -17,7 +17,8 @@ _TOOL = Path(__file__).resolve().parents[1] / "tools" / "layout.py"
 @pytest.fixture(scope="module")
 def layout():
     spec = importlib.util.spec_from_file_location("access15_layout", _TOOL)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     mod = importlib.util.module_from_spec(spec)
     sys.modules["access15_layout"] = mod
     spec.loader.exec_module(mod)

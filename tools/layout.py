@@ -114,7 +114,7 @@ def upward(all_edges: list[Edge]) -> list[Edge]:
 
 
 def private_crossings(all_edges: list[Edge]) -> list[str]:
-    """Private names imported from another module, and private modules used outside their package."""
+    """Private names imported from elsewhere, and private modules used outside their package."""
     bad = []
     for e in all_edges:
         if e.src == e.dst:

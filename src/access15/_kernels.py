@@ -12,11 +12,15 @@ multi-source sweep, scipy's own ``min_only`` search measured faster, so ``travel
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 from numba import njit
+
+F64 = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
 
 
 @njit(nogil=True, cache=True)
-def _push(hk, hv, size, key, val):
+def _push(hk: F64, hv: I64, size: int, key: float, val: int) -> int:
     i = size
     hk[i] = key
     hv[i] = val
@@ -31,7 +35,7 @@ def _push(hk, hv, size, key, val):
 
 
 @njit(nogil=True, cache=True)
-def _pop(hk, hv, size):
+def _pop(hk: F64, hv: I64, size: int) -> tuple[float, int, int]:
     key = hk[0]
     val = hv[0]
     size -= 1
@@ -55,7 +59,15 @@ def _pop(hk, hv, size):
 
 
 @njit(nogil=True, cache=True)
-def bounded_pairs(indptr, indices, data, src, init, cutoff, target_col):
+def bounded_pairs(
+    indptr: I64,
+    indices: I64,
+    data: F64,
+    src: I64,
+    init: F64,
+    cutoff: float,
+    target_col: I64,
+) -> tuple[I64, I64, F64]:
     """Single-source searches up to ``cutoff`` from each source, emitting reached targets.
 
     ``target_col[v]`` is the output column of node ``v`` (or -1 when ``v`` is not a target).

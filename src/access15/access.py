@@ -19,17 +19,25 @@ import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import scipy.sparse as sp
+import shapely
+from pyproj import Transformer
+from rasterio.features import rasterize
+from scipy import ndimage
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
 
+from access15._repr import card, fmt_frame, minutes, pct, people
 from access15.config import Config, ServiceLevel
 from access15.errors import InputError
+from access15.network import utm_epsg
 from access15.travel import nearest_facility
 
 if TYPE_CHECKING:
-    import geopandas as gpd
-
     from access15.io.population import DemandCells
     from access15.network import RoadNetwork
 
@@ -41,6 +49,7 @@ __all__ = [
     "uncovered_clusters",
     "weighted_gini",
     "weighted_quantile",
+    "zone_of_points",
 ]
 
 log = logging.getLogger(__name__)
@@ -119,6 +128,11 @@ class CoverageResult:
     by_zone : DataFrame
         One row per zone.
     levels : tuple of ServiceLevel
+        The service levels tested, headline first.
+    config : Config
+        The configuration the figures were computed with (speeds, snap distance, levels).
+    population : DemandCells
+        The demand the shares are of (its grid is the surface's grid).
     diagnostics : list of str
         Warnings a planner should read before trusting the figures.
     bands : DataFrame
@@ -151,8 +165,6 @@ class CoverageResult:
 
     def _repr_html_(self) -> str:
         """Jupyter display: coverage per level, key figures, worst zones and diagnostics."""
-        from access15._repr import card, fmt_frame, minutes, pct, people
-
         s = self.summary
         head = self.levels[0]
         lv_table = pd.DataFrame(
@@ -256,7 +268,6 @@ def _zone_index(population: DemandCells, zones: gpd.GeoDataFrame | None) -> npt.
     """Zone position (0-based, -1 for none) of every grid cell, by cell centre."""
     if zones is None or zones.empty:
         return np.full(population.shape, -1, dtype=np.int64)
-    from rasterio.features import rasterize
 
     z = zones.to_crs(population.crs)
     shapes = ((geom, i + 1) for i, geom in enumerate(z.geometry))
@@ -266,12 +277,32 @@ def _zone_index(population: DemandCells, zones: gpd.GeoDataFrame | None) -> npt.
     return grid.astype(np.int64) - 1
 
 
-def _zone_of_points(
+def zone_of_points(
     lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64], zones: gpd.GeoDataFrame | None
 ) -> npt.NDArray[np.int64]:
-    """Zone position (0-based, -1 for none) of WGS-84 points (first zone containing each)."""
-    import shapely
+    """Find the zone of each WGS-84 point (the first zone containing it).
 
+    Parameters
+    ----------
+    lon, lat : ndarray of float64
+        Point coordinates, degrees (WGS-84).
+    zones : GeoDataFrame or None
+        Zone polygons, any CRS (compared in WGS-84).
+
+    Returns
+    -------
+    ndarray of int64
+        Row position of the zone in ``zones`` (0-based), -1 for points in no zone (and for
+        every point when ``zones`` is None or empty).
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> z = gpd.GeoDataFrame(geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)], crs="EPSG:4326")
+    >>> zone_of_points(np.array([0.5, 1.5, 5.0]), np.array([0.5, 0.5, 0.5]), z).tolist()
+    [0, 1, -1]
+    """
     out = np.full(len(lon), -1, dtype=np.int64)
     if zones is None or zones.empty:
         return out
@@ -295,11 +326,12 @@ def coverage(
     boundary: gpd.GeoDataFrame | None = None,
     config: Config | None = None,
 ) -> CoverageResult:
-    """Travel-time surface and coverage per service level, with gaps and diagnostics.
+    """Compute the travel-time surface and coverage per service level, with gaps.
 
     Parameters
     ----------
     network : RoadNetwork
+        The routable road network of one mode (:func:`access15.network.build_network`).
     facilities : GeoDataFrame
         Points with a ``tier`` column (1-4), e.g. from :func:`facilities_from_osm`.
     population : DemandCells
@@ -310,10 +342,12 @@ def coverage(
         Study area; facilities outside it are still used (people cross county lines) but
         reported.
     config : Config, optional
+        Speeds, snap distance and service levels (default ``Config()``).
 
     Returns
     -------
     CoverageResult
+        Cells, surface per level, shares, zone table, gaps and diagnostics.
     """
     cfg = config or Config()
     fac = snap_facilities(network, facilities, config=cfg)
@@ -352,8 +386,6 @@ def coverage(
 
     _referral_chain(network, fac, cfg)
     if boundary is not None:
-        import shapely
-
         area = boundary.to_crs("EPSG:4326").geometry.union_all()
         fac["inside_area"] = shapely.contains_xy(area, fac.geometry.x, fac.geometry.y)
     else:
@@ -366,7 +398,7 @@ def coverage(
         zi = _zone_index(population, zones)[rows, cols]
     else:
         pop_all = population.pop
-        zi = _zone_of_points(lon, lat, zones)
+        zi = zone_of_points(lon, lat, zones)
     populated = pop_all > 0
     zone_ids = (
         zones["zone_id"].astype(str).to_numpy() if zones is not None else np.array([], dtype=str)
@@ -572,10 +604,6 @@ def uncovered_clusters(
         to the level, of the on-network part), ``zone_id`` (zone holding most of its people);
         geometry the population-weighted centroid (WGS-84).
     """
-    import geopandas as gpd
-    from scipy import ndimage
-    from scipy.sparse.csgraph import connected_components
-
     lv = cfg.level(level) if level else cfg.levels[0]
     m = cells[f"minutes_{lv.name}"].to_numpy()
     unc = ~(np.nan_to_num(m, nan=np.inf) <= lv.minutes)
@@ -597,16 +625,10 @@ def uncovered_clusters(
         labels, _ = ndimage.label(mask, structure=np.ones((3, 3), dtype=bool))
         lab = labels[sub["row"].to_numpy(), sub["col"].to_numpy()] - 1
     else:
-        from pyproj import Transformer
-        from scipy.spatial import cKDTree
-
-        from access15.network import utm_epsg
-
         lo, la = sub["lon"].to_numpy(), sub["lat"].to_numpy()
         epsg = utm_epsg(float(np.median(lo)), float(np.median(la)))
         x, y = Transformer.from_crs("EPSG:4326", f"EPSG:{epsg}", always_xy=True).transform(lo, la)
         pairs = cKDTree(np.column_stack([x, y])).query_pairs(link_m, output_type="ndarray")
-        import scipy.sparse as sp
 
         g = sp.csr_matrix(
             (np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(len(sub), len(sub))
@@ -670,7 +692,7 @@ def _with_road_density(
     a, b = u[first], v[first]
     mid_lon = (network.lon[a] + network.lon[b]) / 2
     mid_lat = (network.lat[a] + network.lat[b]) / 2
-    zi = _zone_of_points(mid_lon, mid_lat, zones)
+    zi = zone_of_points(mid_lon, mid_lat, zones)
     km = (
         np.bincount(
             zi[zi >= 0], weights=network.edge_length_m[first][zi >= 0], minlength=len(zones)

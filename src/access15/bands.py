@@ -20,24 +20,36 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import shapely
+from affine import Affine
+from pyproj import CRS, Geod, Transformer
+from rasterio.features import shapes
+from shapely.geometry import MultiPolygon, Polygon
 
 from access15.errors import InputError
 
 if TYPE_CHECKING:
-    import geopandas as gpd
-    import shapely
-    from affine import Affine
-
     from access15.access import CoverageResult
     from access15.io.population import DemandCells
 
-__all__ = ["DEFAULT_BANDS", "band_index", "band_labels", "band_table", "isochrones"]
+__all__ = [
+    "DEFAULT_BANDS",
+    "band_index",
+    "band_labels",
+    "band_table",
+    "isochrones",
+    "simplify_bands",
+]
 
 DEFAULT_BANDS: tuple[float, ...] = (5.0, 10.0, 15.0, 30.0)
 """Upper edges of the default display bands, minutes: 0-5, 5-10, 10-15 and 15-30 min."""
+
+Edges = Sequence[float] | npt.NDArray[np.float64]
+"""Upper band edges, minutes: a sequence of numbers or a float array."""
 
 _WGS84 = "EPSG:4326"
 # cylindrical equal-area on the WGS-84 ellipsoid: parallels and meridians stay straight, so the
@@ -46,7 +58,7 @@ _EQUAL_AREA = "EPSG:6933"
 _COLUMNS = ("band", "min_minutes", "max_minutes", "population", "area_km2")
 
 
-def _edges(bands: Sequence[float] | npt.ArrayLike) -> npt.NDArray[np.float64]:
+def _edges(bands: Edges | npt.ArrayLike) -> npt.NDArray[np.float64]:
     """Check and return the band upper edges, minutes (finite, > 0, strictly increasing)."""
     try:
         e = np.asarray(bands, dtype=np.float64)
@@ -65,7 +77,7 @@ def _edges(bands: Sequence[float] | npt.ArrayLike) -> npt.NDArray[np.float64]:
     return e
 
 
-def band_labels(bands: Sequence[float] = DEFAULT_BANDS) -> list[str]:
+def band_labels(bands: Edges = DEFAULT_BANDS) -> list[str]:
     """Labels of the bands whose upper edges are ``bands`` (minutes).
 
     Examples
@@ -80,9 +92,7 @@ def band_labels(bands: Sequence[float] = DEFAULT_BANDS) -> list[str]:
     return [f"{lo:g}-{hi:g} min" for lo, hi in zip(lows, e.tolist(), strict=True)]
 
 
-def band_index(
-    minutes: npt.ArrayLike, bands: Sequence[float] = DEFAULT_BANDS
-) -> npt.NDArray[np.int64]:
+def band_index(minutes: npt.ArrayLike, bands: Edges = DEFAULT_BANDS) -> npt.NDArray[np.int64]:
     """Band of each travel time: ``i`` when ``bands[i-1] < t <= bands[i]``, else -1.
 
     The first band is ``t <= bands[0]`` (it includes 0). Times above ``bands[-1]`` and NaN
@@ -123,13 +133,14 @@ def _level_name(cov: CoverageResult, level: str | None) -> str:
 
 
 def band_table(
-    cov: CoverageResult, bands: Sequence[float] = DEFAULT_BANDS, level: str | None = None
+    cov: CoverageResult, bands: Edges = DEFAULT_BANDS, level: str | None = None
 ) -> pd.DataFrame:
     """Count the people per travel-time band, from the populated cells (the *table* side).
 
     Parameters
     ----------
     cov : CoverageResult
+        From :func:`access15.access.coverage`: its ``cells`` give the minutes and people.
     bands : sequence of float
         Upper band edges, minutes, strictly increasing (default 5, 10, 15, 30).
     level : str, optional
@@ -184,10 +195,6 @@ def _band_grid(cov: CoverageResult, name: str, e: npt.NDArray[np.float64]) -> np
 
 def _polygons(grid: npt.NDArray[np.int32], n: int) -> list[shapely.Geometry | None]:
     """Per band, the union of its cells in pixel coordinates (column, row), or None if empty."""
-    import shapely
-    from affine import Affine
-    from rasterio.features import shapes
-
     mask = grid >= 0
     if not mask.any():
         return [None] * n
@@ -229,8 +236,6 @@ def _node_edges(geoms: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
     below the smallest non-degenerate lattice triangle (0.5 px²): only collinear vertices go,
     no vertex moves.
     """
-    import shapely
-
     dense = shapely.segmentize(geoms, 1.0)
     if not hasattr(shapely, "coverage_simplify"):  # pragma: no cover - shapely < 2.1
         return dense
@@ -239,9 +244,6 @@ def _node_edges(geoms: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
 
 def _as_multipolygon(geom: shapely.Geometry) -> shapely.MultiPolygon:
     """Polygonal part of ``geom`` as a MultiPolygon (lines or points left by repairs dropped)."""
-    import shapely
-    from shapely.geometry import MultiPolygon, Polygon
-
     if isinstance(geom, MultiPolygon):
         return geom
     if isinstance(geom, Polygon):
@@ -259,8 +261,6 @@ def _as_multipolygon(geom: shapely.Geometry) -> shapely.MultiPolygon:
 
 def _apply_affine(geoms: npt.NDArray[np.object_], t: Affine) -> npt.NDArray[np.object_]:
     """Map pixel (column, row) coordinates to the grid CRS with the affine transform ``t``."""
-    import shapely
-
     a, b, c, d, e, f = t.a, t.b, t.c, t.d, t.e, t.f
 
     def fn(xy: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -284,15 +284,26 @@ def _tolerance(simplify_m: float | None) -> float | None:
     return tol
 
 
-def _metres_per_degree(pop: DemandCells) -> tuple[float, float]:
-    """Geodesic metres per degree of longitude and of latitude at the grid's centre."""
-    from pyproj import Geod, Transformer
+def _transform(pop: DemandCells) -> Affine:
+    """Return the grid's affine transform (demand points have none, and no surface)."""
+    if pop.transform is None:
+        msg = "isochrones need gridded demand (a population raster); points have no surface"
+        raise InputError(msg)
+    return pop.transform
 
+
+def _grid_centre(pop: DemandCells) -> tuple[float, float]:
+    """Longitude and latitude (degrees) of the grid's centre."""
     h, w = pop.shape
-    t = pop.transform
+    t = _transform(pop)
     x = t.c + t.a * w / 2.0 + t.b * h / 2.0
     y = t.f + t.d * w / 2.0 + t.e * h / 2.0
     lon, lat = Transformer.from_crs(pop.crs, _WGS84, always_xy=True).transform(x, y)
+    return float(lon), float(lat)
+
+
+def _metres_per_degree(lon: float, lat: float) -> tuple[float, float]:
+    """Geodesic metres per degree of longitude and of latitude at (``lon``, ``lat``)."""
     geod = Geod(ellps="WGS84")
     d = 0.01
     m_lon = geod.inv(lon - d / 2, lat, lon + d / 2, lat)[2] / d
@@ -300,8 +311,23 @@ def _metres_per_degree(pop: DemandCells) -> tuple[float, float]:
     return float(m_lon), float(m_lat)
 
 
+def _simplify_lonlat(
+    geoms: npt.NDArray[np.object_], tol_m: float, lon: float, lat: float
+) -> npt.NDArray[np.object_]:
+    """Coverage-simplify lon/lat polygons by ``tol_m`` metres, measured at (``lon``, ``lat``).
+
+    Visvalingam-Whyatt only compares triangle areas, and an axis scaling multiplies every area
+    by the same factor: simplifying lon/lat by ``tol_m / sqrt(m_lon * m_lat)`` degrees is
+    simplifying in local metres, and no reprojection follows to bend the kept edges.
+    """
+    m_lon, m_lat = _metres_per_degree(lon, lat)
+    out: npt.NDArray[np.object_] = shapely.coverage_simplify(
+        geoms, tol_m / math.sqrt(m_lon * m_lat)
+    )
+    return out
+
+
 def _is_wgs84(crs: object) -> bool:
-    from pyproj import CRS
 
     c = CRS.from_user_input(crs)
     return c.equals(CRS.from_epsg(4326), ignore_axis_order=True)
@@ -310,7 +336,7 @@ def _is_wgs84(crs: object) -> bool:
 def isochrones(
     cov: CoverageResult,
     *,
-    bands: Sequence[float] = DEFAULT_BANDS,
+    bands: Edges = DEFAULT_BANDS,
     level: str | None = None,
     simplify_m: float | None = None,
 ) -> gpd.GeoDataFrame:
@@ -331,7 +357,7 @@ def isochrones(
     Parameters
     ----------
     cov : CoverageResult
-        From :func:`access15.access`.
+        From :func:`access15.access.coverage`: the surface and cells to draw the bands from.
     bands : sequence of float
         Upper band edges, minutes, strictly increasing; default ``(5, 10, 15, 30)`` gives the
         bands 0-5, 5-10, 10-15 and 15-30 min. A band holds times in ``(lower, upper]``, the
@@ -355,7 +381,8 @@ def isochrones(
         e.g. ``"0-5 min"``), ``min_minutes`` and ``max_minutes`` (minutes), ``population``
         (people, from the cells, as in :func:`band_table`), ``area_km2`` (ellipsoidal area of the
         geometry, km²) and ``geometry`` (MultiPolygon). Empty, with these columns, when no cell
-        is within ``bands[-1]`` minutes.
+        is within ``bands[-1]`` minutes. ``attrs["level"]`` names the service level, so a map
+        given the bands labels them with it.
 
     Raises
     ------
@@ -383,9 +410,6 @@ def isochrones(
 
     >>> light = isochrones(cov, simplify_m=100)  # doctest: +SKIP
     """
-    import geopandas as gpd
-    import shapely
-
     name = _level_name(cov, level)
     e = _edges(bands)
     tol = _tolerance(simplify_m)
@@ -399,25 +423,79 @@ def isochrones(
     if not keep:
         empty = table.iloc[0:0][list(_COLUMNS[:-1])].copy()
         empty["area_km2"] = pd.Series(dtype=np.float64)
-        return gpd.GeoDataFrame(empty, geometry=gpd.GeoSeries([], crs=_WGS84), crs=_WGS84)
+        out = gpd.GeoDataFrame(empty, geometry=gpd.GeoSeries([], crs=_WGS84), crs=_WGS84)
+        out.attrs["level"] = name
+        return out
 
     pop = cov.population
     parts = np.array([polys[i] for i in keep], dtype=object)
     if _is_wgs84(pop.crs):
-        geoms = _apply_affine(_node_edges(parts), pop.transform)
+        geoms = _apply_affine(_node_edges(parts), _transform(pop))
     else:
         # a vertex at every cell corner, so the reprojected edges still follow the cells
         dense = gpd.GeoSeries(
-            _apply_affine(shapely.segmentize(parts, 1.0), pop.transform), crs=pop.crs
+            _apply_affine(shapely.segmentize(parts, 1.0), _transform(pop)), crs=pop.crs
         )
         geoms = dense.to_crs(_WGS84).to_numpy()
     if tol is not None:
-        # Visvalingam-Whyatt only compares triangle areas, and an axis scaling multiplies every
-        # area by the same factor: simplifying lon/lat by tol / sqrt(m_lon * m_lat) degrees is
-        # simplifying in local metres, and no reprojection follows to bend the kept edges
-        m_lon, m_lat = _metres_per_degree(pop)
-        geoms = shapely.coverage_simplify(geoms, tol / math.sqrt(m_lon * m_lat))
+        geoms = _simplify_lonlat(geoms, tol, *_grid_centre(pop))
     geo = gpd.GeoSeries([_as_multipolygon(g) for g in shapely.make_valid(geoms)], crs=_WGS84)
     rows = table.iloc[keep][list(_COLUMNS[:-1])].reset_index(drop=True)
     rows["area_km2"] = geo.to_crs(_EQUAL_AREA).area.to_numpy() / 1e6
-    return gpd.GeoDataFrame(rows, geometry=geo.to_numpy(), crs=_WGS84)
+    out = gpd.GeoDataFrame(rows, geometry=geo.to_numpy(), crs=_WGS84)
+    out.attrs["level"] = name
+    return out
+
+
+def simplify_bands(bands: gpd.GeoDataFrame, simplify_m: float) -> gpd.GeoDataFrame:
+    """Simplify band polygons for display, keeping them a gap-free, non-overlapping tiling.
+
+    The same Visvalingam-Whyatt coverage simplification as ``isochrones(..., simplify_m=)``,
+    applied to bands already computed (e.g. the exact ones written to ``isochrones.geojson``),
+    so a map can draw a lighter copy without computing the bands again. Shared edges are
+    simplified once; no vertex moves. The tolerance is converted to degrees at the centre of the
+    bands' extent. ``area_km2`` is recomputed for the simplified geometry (as in
+    :func:`isochrones`, it is the area of the polygons drawn); ``population`` and the other
+    columns are kept: they come from the cells, and a display polygon never decides them.
+
+    Parameters
+    ----------
+    bands : GeoDataFrame
+        Band polygons in WGS-84, as returned by :func:`isochrones`.
+    simplify_m : float
+        Tolerance, metres (> 0): vertices whose triangle is smaller than about
+        ``simplify_m**2`` m² are dropped.
+
+    Returns
+    -------
+    GeoDataFrame
+        A copy of ``bands`` with simplified geometry (valid MultiPolygons, EPSG:4326) and its
+        ``area_km2``.
+
+    Raises
+    ------
+    InputError
+        A tolerance that is not a positive number, or bands not in WGS-84.
+
+    Examples
+    --------
+    >>> from access15.bands import isochrones, simplify_bands
+    >>> light = simplify_bands(isochrones(cov), 100)  # doctest: +SKIP
+    """
+    tol = _tolerance(simplify_m)
+    if tol is None:
+        msg = f"simplify_m must be a positive number of metres, got {simplify_m!r}"
+        raise InputError(msg)
+    out = bands.copy()
+    if out.empty:
+        return out
+    if out.crs is None or not _is_wgs84(out.crs):
+        msg = f"bands must be in WGS-84 (EPSG:4326), as isochrones() returns them; got {out.crs}"
+        raise InputError(msg)
+    west, south, east, north = (float(v) for v in out.total_bounds)
+    geoms = _simplify_lonlat(out.geometry.to_numpy(), tol, (west + east) / 2, (south + north) / 2)
+    geo = gpd.GeoSeries([_as_multipolygon(g) for g in shapely.make_valid(geoms)], crs=_WGS84)
+    out["geometry"] = geo.to_numpy()
+    if "area_km2" in out.columns:
+        out["area_km2"] = geo.to_crs(_EQUAL_AREA).area.to_numpy() / 1e6
+    return out

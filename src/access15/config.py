@@ -15,6 +15,7 @@ GB 17761-2018 (e-bikes may not use expressways); walking is 4.5 km/h everywhere 
 from __future__ import annotations
 
 import json
+import tempfile
 import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -225,7 +226,23 @@ class Config:
             raise InputError(msg)
 
     def level(self, name: str) -> ServiceLevel:
-        """Return the service level called ``name``."""
+        """Return the service level called ``name``.
+
+        Parameters
+        ----------
+        name : str
+            Name of a configured level (e.g. ``"basic"``, ``"subcentre"``).
+
+        Returns
+        -------
+        ServiceLevel
+            The level of that name.
+
+        Raises
+        ------
+        InputError
+            No level has that name (the message lists the configured ones).
+        """
         for lv in self.levels:
             if lv.name == name:
                 return lv
@@ -233,7 +250,14 @@ class Config:
         raise InputError(msg)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain, JSON-serialisable form (for manifests and cache keys)."""
+        """Return the configuration as plain, JSON-serialisable data.
+
+        Returns
+        -------
+        dict
+            Every setting by name (speeds in km/h, distances in metres, times in minutes), as
+            written to manifests and used in cache keys.
+        """
         return {
             "speeds_kmh": {m: dict(t) for m, t in self.speeds_kmh.items()},
             "access_kmh": dict(self.access_kmh),
@@ -248,7 +272,13 @@ class Config:
         }
 
     def fingerprint(self) -> str:
-        """Stable JSON text of the configuration, for cache keys."""
+        """Return a stable JSON text of the configuration, for cache keys.
+
+        Returns
+        -------
+        str
+            :meth:`to_dict` as JSON with sorted keys: equal configurations give equal text.
+        """
         return json.dumps(self.to_dict(), sort_keys=True)
 
 
@@ -266,6 +296,7 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> Config:
     Returns
     -------
     Config
+        The validated, frozen configuration.
     """
     data: dict[str, Any] = {}
     if path is not None:
@@ -385,8 +416,6 @@ def config_to_toml(config: Config | None = None) -> str:
 
 def load_config_text(text: str, **overrides: Any) -> Config:
     """Like :func:`load_config`, from TOML text."""
-    import tempfile
-
     with tempfile.TemporaryDirectory() as tmp:
         p = Path(tmp) / "config.toml"
         p.write_text(text, encoding="utf-8")

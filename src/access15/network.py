@@ -16,22 +16,25 @@ import re
 from dataclasses import asdict, dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeGuard
 
+import networkx as nx
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import scipy.sparse as sp
+from pyproj import Geod, Transformer
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
+from access15._repr import card
+from access15._version import __version__
 from access15.config import MODES, Config
 from access15.errors import InputError, NetworkError
 from access15.io.osm import OsmData, load_osm
 
 if TYPE_CHECKING:
     import geopandas as gpd
-    import networkx as nx
     from shapely.geometry.base import BaseGeometry
 
 __all__ = [
@@ -137,12 +140,10 @@ def geodesic_m(
     >>> round(float(geodesic_m(100.0, 0.0, 100.0, 1.0)[0]), 1)
     110574.4
     """
-    from pyproj import Geod
-
     a = [np.atleast_1d(np.asarray(v, dtype=np.float64)) for v in (lon1, lat1, lon2, lat2)]
     if a[0].size == 0:
         return np.zeros(0, dtype=np.float64)
-    _, _, dist = Geod(ellps="WGS84").inv(*a)
+    _, _, dist = Geod(ellps="WGS84").inv(a[0], a[1], a[2], a[3])
     return np.asarray(dist, dtype=np.float64)
 
 
@@ -213,8 +214,6 @@ class RoadNetwork:
 
     def _repr_html_(self) -> str:
         """Jupyter display: size of the network and what was dropped while building it."""
-        from access15._repr import card
-
         st = self.stats
         facts = [
             ("mode", self.mode),
@@ -281,7 +280,23 @@ class RoadNetwork:
         return {int(v): i for i, v in enumerate(self.node_ids)}
 
     def index_of(self, osm_ids: npt.ArrayLike) -> npt.NDArray[np.int64]:
-        """Node indexes of OSM node ids; raises ``InputError`` naming ids not in the network."""
+        """Return the node indexes (0..n-1) of OSM node ids.
+
+        Parameters
+        ----------
+        osm_ids : array_like of int
+            OSM node ids of nodes in the network.
+
+        Returns
+        -------
+        ndarray of int64
+            The index of each id, in the order given.
+
+        Raises
+        ------
+        InputError
+            Some ids are not in the routable network (the message names a few).
+        """
         ids = np.atleast_1d(np.asarray(osm_ids, dtype=np.int64))
         lookup = self._index_of_id
         missing = [int(i) for i in ids if int(i) not in lookup]
@@ -296,9 +311,20 @@ class RoadNetwork:
     def project(
         self, lon: npt.ArrayLike, lat: npt.ArrayLike
     ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-        """WGS-84 degrees → network CRS metres."""
-        from pyproj import Transformer
+        """Project WGS-84 points into the network's CRS.
 
+        Parameters
+        ----------
+        lon : array_like
+            Longitudes, degrees (WGS-84).
+        lat : array_like
+            Latitudes, degrees (WGS-84).
+
+        Returns
+        -------
+        x, y : ndarray of float64
+            Coordinates in the network's projected CRS, metres.
+        """
         t = Transformer.from_crs("EPSG:4326", self.crs, always_xy=True)
         x, y = t.transform(np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64))
         return np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
@@ -379,9 +405,12 @@ class RoadNetwork:
         Nodes are OSM node ids with ``x``/``y`` (lon/lat degrees); edges carry ``travel_time``
         (seconds), ``length`` (metres) and ``highway``. ``graph["crs"]`` is EPSG:4326 so osmnx
         functions accept it.
-        """
-        import networkx as nx
 
+        Returns
+        -------
+        networkx.MultiDiGraph
+            A new graph; changing it does not change the network.
+        """
         g = nx.MultiDiGraph(crs="EPSG:4326", mode=self.mode, source=self.source)
         ids = self.node_ids.tolist()
         g.add_nodes_from(
@@ -502,6 +531,7 @@ def build_network(
     Returns
     -------
     RoadNetwork
+        CSR arrays of edge travel times (seconds) of the largest strongly connected component.
     """
     cfg = config or Config()
     if mode not in MODES:
@@ -604,7 +634,6 @@ def build_network(
         node_ids, lon, lat = node_ids[kept], lon[kept], lat[kept]
 
     epsg = utm_epsg(float(np.median(lon)), float(np.median(lat)))
-    from pyproj import Transformer
 
     x, y = Transformer.from_crs("EPSG:4326", f"EPSG:{epsg}", always_xy=True).transform(lon, lat)
     stats = NetworkStats(
@@ -640,7 +669,6 @@ _CACHE_FORMAT = 1
 
 
 def _cache_key(path: Path, mode: str, config: Config, simplify: bool) -> str:
-    from access15._version import __version__
 
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -704,7 +732,7 @@ def _load_network(path: Path) -> RoadNetwork:
         )
 
 
-def _is_file(source: object) -> bool:
+def _is_file(source: object) -> TypeGuard[str | Path]:
     if not isinstance(source, str | Path):
         return False
     try:
@@ -730,7 +758,9 @@ def read_network(
         by :func:`access15.io.osm.read_osm`; or, for an online download with osmnx (Overpass), a
         place name (``"Yuba County, California"``) or a boundary polygon in WGS-84.
     mode : {"drive", "ebike", "walk"}
+        Travel mode: which roads are used, at which speeds.
     config : Config, optional
+        Speeds per class and mode (default ``Config()``).
     simplify : bool
         Contract road chains (see :func:`build_network`).
     cache_dir : str or Path, optional
@@ -742,6 +772,7 @@ def read_network(
     Returns
     -------
     RoadNetwork
+        The routable network (see :func:`build_network`).
     """
     cfg = config or Config()
     if mode not in MODES:

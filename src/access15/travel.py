@@ -50,7 +50,7 @@ def _check_sources(
 def nearest_facility(
     network: RoadNetwork, nodes: npt.ArrayLike, *, leg_s: npt.ArrayLike | None = None
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
-    """Time from every node to the nearest source, and which source that is.
+    """Compute the time from every node to the nearest source, and which source that is.
 
     One multi-source Dijkstra (``scipy.sparse.csgraph.dijkstra(min_only=True)``) on the reversed
     graph, never one search per source. Each source's last-mile leg enters as an edge from a
@@ -60,6 +60,7 @@ def nearest_facility(
     Parameters
     ----------
     network : RoadNetwork
+        The routable network (its reversed CSR arrays are searched, travel times in seconds).
     nodes : array_like of int
         Node index of each source (facility).
     leg_s : array_like of float, optional
@@ -129,10 +130,15 @@ class PairTimes:
         )
 
     def to_csr(self) -> sp.csr_matrix:
-        """``(n_sources, n_targets)`` matrix of seconds; absent pairs are beyond the cutoff.
+        """Return the pairs as a sparse ``(n_sources, n_targets)`` matrix of seconds.
 
         A pair at exactly 0 s is stored as an explicit zero: test membership with the
         sparsity structure, not with ``!= 0``.
+
+        Returns
+        -------
+        scipy.sparse.csr_matrix
+            Seconds per (source, target) pair; absent pairs are beyond the cutoff.
         """
         return sp.csr_matrix(
             (self.seconds, (self.source, self.target)), shape=(self.n_sources, self.n_targets)
@@ -157,6 +163,7 @@ def pair_times(
     Parameters
     ----------
     network : RoadNetwork
+        The routable network (its reversed CSR arrays are searched, travel times in seconds).
     nodes : array_like of int
         Node index of each source (e.g. candidate sites).
     cutoff_s : float
@@ -172,6 +179,7 @@ def pair_times(
     Returns
     -------
     PairTimes
+        Every (source, target, seconds) within the cutoff, sorted by source.
     """
     nodes_a, leg = _check_sources(network, nodes, leg_s)
     if not cutoff_s >= 0:
@@ -220,11 +228,12 @@ def times_from_each(
     leg_s: npt.ArrayLike | None = None,
     cutoff_s: float = np.inf,
 ) -> npt.NDArray[np.float64]:
-    """Dense time from every node to each source separately, up to a cutoff (small cases).
+    """Compute the dense time from every node to each source separately (small cases).
 
     Parameters
     ----------
     network : RoadNetwork
+        The routable network (its reversed CSR arrays are searched, travel times in seconds).
     nodes : array_like of int
         Node index of each source.
     leg_s : array_like of float, optional
@@ -244,11 +253,12 @@ def times_from_each(
 
 
 def nearest_times(network: RoadNetwork, sources: npt.ArrayLike) -> pd.Series:
-    """Seconds from every node to the nearest of ``sources`` (OSM node ids).
+    """Compute the seconds from every node to the nearest of ``sources`` (OSM node ids).
 
     Parameters
     ----------
     network : RoadNetwork
+        The routable network (its reversed CSR arrays are searched, travel times in seconds).
     sources : array_like of int
         OSM node ids of the destinations (e.g. the nodes facilities are snapped to).
 

@@ -1,21 +1,20 @@
 """Health facilities with a tier (1 village clinic … 4 county hospital): from OSM or a file.
 
 :func:`facilities_from_osm` takes them from OSM tags; :func:`read_facilities` reads the list a
-county health commission keeps (CSV exported from Excel, GeoJSON, GeoPackage), in WGS-84, GCJ-02
+county health commission keeps (CSV or XLSX from Excel, GeoJSON, GeoPackage), in WGS-84, GCJ-02
 (AMap, Tencent) or BD-09 (Baidu) coordinates; :func:`read_sites` reads candidate sites for new
 or upgraded facilities the same way.
 """
 
 from __future__ import annotations
 
-import io
 import re
 import unicodedata
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -23,11 +22,11 @@ import numpy.typing as npt
 import pandas as pd
 
 from access15.config import TIER_NAMES, Config
+from access15.crs import crs_name, parse_crs_in, source_crs, to_wgs84
 from access15.errors import InputError
-from access15.io.areas import _parse_crs_in, _source_crs, to_wgs84
-
-if TYPE_CHECKING:
-    from access15.io.osm import OsmData
+from access15.io.osm import OsmData
+from access15.io.tables import CSV_SUFFIXES, EXCEL_SUFFIXES, read_table
+from access15.io.vectors import VECTOR_SUFFIXES, read_vector_file
 
 __all__ = ["DEFAULT_TIER_MAP", "facilities_from_osm", "read_facilities", "read_sites"]
 
@@ -59,7 +58,9 @@ def facilities_from_osm(osm: OsmData, *, config: Config | None = None) -> gpd.Ge
     Parameters
     ----------
     osm : OsmData
+        Roads and facilities read by :func:`access15.io.osm.read_osm` (or downloaded).
     config : Config, optional
+        Configuration whose ``tier_rules`` map OSM tags to tiers; default :class:`Config`.
 
     Returns
     -------
@@ -105,9 +106,6 @@ def facilities_from_osm(osm: OsmData, *, config: Config | None = None) -> gpd.Ge
 
 # --- facility files ----------------------------------------------------------------------------
 
-_CSV_SUFFIXES = frozenset({".csv", ".tsv", ".txt"})
-_VECTOR_SUFFIXES = frozenset({".geojson", ".json", ".gpkg", ".shp", ".fgb", ".geojsonl"})
-_EXCEL_SUFFIXES = frozenset({".xlsx", ".xls", ".xlsm", ".et"})
 _LON_NAMES = ("lon", "lng", "long", "longitude", "x", "经度")
 _LAT_NAMES = ("lat", "latitude", "y", "纬度")
 _NAME_NAMES = ("name", "名称", "机构名称")
@@ -250,83 +248,7 @@ def _rows(rows: npt.NDArray[np.int64] | list[int]) -> str:
     return f"data row{'s' if len(rows) > 1 else ''} {head}{more}"
 
 
-def _decode(p: Path, raw: bytes) -> str:
-    """Text of a CSV: UTF-16 with BOM, else UTF-8 (with or without BOM), else GB18030."""
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        encodings: tuple[str, ...] = ("utf-16",)
-    else:
-        encodings = ("utf-8-sig", "gb18030")
-    for enc in encodings:
-        try:
-            return raw.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    msg = f"cannot decode facility file {str(p)!r}; save it as CSV UTF-8 (or GBK/GB18030)"
-    raise InputError(msg)
-
-
-def _read_table(p: Path) -> pd.DataFrame:
-    """Read a CSV/TSV as text columns (blank cells are ''); the index is the 1-based data row.
-
-    Data rows are counted from the first line under the header, blank lines included, so data
-    row N is spreadsheet row N + 1; blank lines are then dropped.
-    """
-    import csv
-
-    text = _decode(p, p.read_bytes()).lstrip("\ufeff")
-    if not text.strip():
-        msg = (
-            f"facility file {str(p)!r} is empty; give one row per facility with longitude, "
-            "latitude and tier columns"
-        )
-        raise InputError(msg)
-    first = text.splitlines()[0]
-    sep = "\t" if p.suffix.lower() == ".tsv" else max(",\t;|", key=first.count)
-    try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
-    except csv.Error as exc:
-        msg = f"cannot read facility file {str(p)!r} as CSV ({exc}); check it"
-        raise InputError(msg) from None
-    header: list[str] = []
-    for i, name in enumerate(c.strip() for c in records[0]):
-        base = name or f"Unnamed: {i}"
-        label, k = base, 0
-        while label in header:
-            k += 1
-            label = f"{base}.{k}"
-        header.append(label)
-    n = len(header)
-    long_rows = [
-        i
-        for i, r in enumerate(records[1:], start=1)
-        if len(r) > n and any(v.strip() for v in r[n:])
-    ]
-    if long_rows:
-        msg = (
-            f"cannot read facility file {str(p)!r} as CSV: {_rows(long_rows)} "
-            f"{'has' if len(long_rows) == 1 else 'have'} more fields than the {n} column names "
-            f"of the header; quote values that contain {sep!r} or fix the header"
-        )
-        raise InputError(msg)
-    body = {
-        i: [(r[j].strip() if j < len(r) else "") for j in range(n)]
-        for i, r in enumerate(records[1:], start=1)
-        if any(v.strip() for v in r)
-    }
-    if not body:
-        msg = (
-            f"facility file {str(p)!r} has no rows; give one row per facility with longitude, "
-            "latitude and tier columns"
-        )
-        raise InputError(msg)
-    df = pd.DataFrame.from_dict(body, orient="index", columns=header, dtype=object)
-    unnamed_blank = [c for c in header if c.startswith("Unnamed: ") and (df[c] == "").all()]
-    return df.drop(columns=unnamed_blank)
-
-
 def _read_vector(p: Path) -> gpd.GeoDataFrame:
-    from access15.io.vectors import read_vector_file
-
     gdf = read_vector_file(
         p,
         what="facility",
@@ -425,30 +347,30 @@ def _ids(df: pd.DataFrame, where: str, names: tuple[str, ...]) -> list[str]:
 
 
 def _read_points(
-    p: Path, crs_in: str | int | None, where: str, columns: str
+    p: Path, crs_in: str | int | None, what: str, columns: str, rows_hint: str
 ) -> tuple[pd.DataFrame, npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """Attributes and WGS-84 lon/lat of a point list (CSV, GeoJSON, GeoPackage).
+    """Attributes and WGS-84 lon/lat of a point list (CSV, XLSX, GeoJSON, GeoPackage).
 
-    Every check of :func:`read_facilities` on the file and its coordinates; ``where`` names the
-    file in messages, ``columns`` lists the CSV columns expected (for the not-found message).
+    Every check of :func:`read_facilities` on the file and its coordinates; ``what`` names the
+    kind of file in messages, ``columns`` lists the CSV columns expected (for the not-found
+    message), ``rows_hint`` says what an empty table should hold.
     """
-    kind = _parse_crs_in(crs_in)
+    where = f"{what} {str(p)!r}"
+    kind = parse_crs_in(crs_in)
     if not p.is_file():
         msg = f"{where} not found; give a CSV ({columns} columns), GeoJSON or GeoPackage"
         raise InputError(msg)
     suffix = p.suffix.lower()
-    if suffix in _EXCEL_SUFFIXES:
-        msg = f"{where} is a spreadsheet; save it from Excel as 'CSV UTF-8' and give that file"
-        raise InputError(msg)
-
-    if suffix in _CSV_SUFFIXES:
+    if suffix in CSV_SUFFIXES | EXCEL_SUFFIXES:
         if kind is None:
+            table = "a CSV" if suffix in CSV_SUFFIXES else "a spreadsheet"
             msg = (
-                f"{where} is a CSV and has no CRS; pass crs_in (--crs-in gcj02|bd09|wgs84|EPSG:n) "
-                "to say which coordinates it uses (AMap/Tencent: gcj02, Baidu: bd09, GPS: wgs84)"
+                f"{where} is {table} and has no CRS; pass crs_in (--crs-in gcj02|bd09|wgs84|"
+                "EPSG:n) to say which coordinates it uses (AMap/Tencent: gcj02, Baidu: bd09, "
+                "GPS: wgs84)"
             )
             raise InputError(msg)
-        df = _read_table(p)
+        df = read_table(p, what=what, rows_hint=rows_hint)
         xcol, ycol = _find_column(df.columns, _LON_NAMES), _find_column(df.columns, _LAT_NAMES)
         if xcol is None or ycol is None:
             lacking = " and ".join(
@@ -472,20 +394,20 @@ def _read_points(
         names = f"columns {xcol!r}/{ycol!r}"
         geographic = isinstance(kind, str) or kind.is_geographic
     else:
-        if suffix not in _VECTOR_SUFFIXES:
+        if suffix not in VECTOR_SUFFIXES:
             msg = (
                 f"{where}: unknown file type {suffix or '(none)'!r}; give a .csv, .geojson or "
                 ".gpkg file"
             )
             raise InputError(msg)
         gdf = _read_vector(p)
-        kind = _source_crs(gdf.crs, crs_in, where)
+        kind = source_crs(gdf.crs, crs_in, where)
         x = gdf.geometry.x.to_numpy(dtype=np.float64)
         y = gdf.geometry.y.to_numpy(dtype=np.float64)
         df = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
         names = "the point coordinates (x, y)"
         geographic = isinstance(kind, str) or kind.is_geographic
-    src_name = kind if isinstance(kind, str) else kind.to_string()
+    src_name = crs_name(kind)
     if geographic:
         _check_lonlat(where, df.index, x, y, names)
     elif bool(np.all((np.abs(x) <= 180) & (np.abs(y) <= 90))):
@@ -517,7 +439,9 @@ def read_facilities(
     """Read a facility list (CSV, GeoJSON, GeoPackage) into tiered WGS-84 points.
 
     **CSV** (``.csv``, ``.tsv``, ``.txt``; UTF-8 with or without BOM, UTF-16 with BOM, else
-    GB18030/GBK as saved by Excel in China; comma, tab, semicolon or ``|`` separated). Column
+    GB18030/GBK as saved by Excel in China; comma, tab, semicolon or ``|`` separated) or an
+    **Excel workbook** (``.xlsx``, first sheet; needs openpyxl), read by
+    :func:`access15.io.tables.read_table`. Column
     names are matched case-insensitively:
 
     ===========  ===============================================  ==========
@@ -550,9 +474,9 @@ def read_facilities(
         The facility file.
     crs_in : str or int, optional
         Coordinates of the file: ``"gcj02"`` (AMap/Gaode, Tencent geocoding), ``"bd09"``
-        (Baidu), ``"wgs84"``, ``"EPSG:n"`` or any pyproj string. **Required for CSV** (it has no
-        CRS); for GeoJSON/GeoPackage it wins over the declared CRS (see
-        :func:`access15.io.areas.to_wgs84`).
+        (Baidu), ``"wgs84"``, ``"EPSG:n"`` or any pyproj string. **Required for CSV/XLSX**
+        (they have no CRS); for GeoJSON/GeoPackage it wins over the declared CRS (see
+        :func:`access15.crs.to_wgs84`).
     tier_column, name_column : str, optional
         Column holding the tier (name), when not one of the names above.
     tier_map : mapping of str to int, optional
@@ -589,7 +513,13 @@ def read_facilities(
     p = Path(path)
     where = f"facility file {str(p)!r}"
     matcher = _TierMatcher(tier_map)
-    df, lon, lat = _read_points(p, crs_in, where, "lon, lat, name, tier")
+    df, lon, lat = _read_points(
+        p,
+        crs_in,
+        "facility file",
+        "lon, lat, name, tier",
+        "give one row per facility with longitude, latitude and tier columns",
+    )
 
     # tiers
     if tier_column is not None:
@@ -697,7 +627,13 @@ def read_sites(path: str | Path, *, crs_in: str | int | None = None) -> gpd.GeoD
     """
     p = Path(path)
     where = f"site file {str(p)!r}"
-    df, lon, lat = _read_points(p, crs_in, where, "site_id, name, lon, lat, optional cost")
+    df, lon, lat = _read_points(
+        p,
+        crs_in,
+        "site file",
+        "site_id, name, lon, lat, optional cost",
+        "give one row per site with longitude and latitude columns",
+    )
     icol = _find_column(df.columns, _SITE_ID_NAMES)
     ids = _ids(df, where, _SITE_ID_NAMES)
     if icol is None:

@@ -16,27 +16,31 @@ import math
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
+import rasterio
+import shapely
+from affine import Affine
+from pyproj import CRS, Transformer
+from rasterio.errors import RasterioIOError
+from rasterio.features import geometry_mask
+from rasterio.windows import Window, from_bounds
 
+from access15._repr import card, people
+from access15.crs import CrsSpec, crs_name, parse_crs_in, raster_crs_in, source_crs, to_wgs84
 from access15.errors import InputError
-
-if TYPE_CHECKING:
-    import geopandas as gpd
-    import pandas as pd
-    from affine import Affine
+from access15.io.tables import TABLE_SUFFIXES, read_table
+from access15.io.vectors import VECTOR_SUFFIXES, read_vector_file
 
 __all__ = ["DemandCells", "read_population"]
 
-_CSV_SUFFIXES = frozenset({".csv", ".tsv", ".txt"})
-_VECTOR_SUFFIXES = frozenset({".geojson", ".json", ".gpkg", ".shp", ".fgb", ".geojsonl"})
 _LON_NAMES = ("lon", "lng", "long", "longitude", "x", "经度", "point_x")
 _LAT_NAMES = ("lat", "latitude", "y", "纬度", "point_y")
 _POP_NAMES = ("pop", "population", "people", "人口", "count")
-# Chinese "encrypted" coordinate systems; converting them is not implemented (yet)
-_UNSUPPORTED_CRS = frozenset({"gcj02", "gcj", "mars", "bd09", "bd09ll", "bd09mc", "baidu"})
 _LONLAT_CRS = frozenset({"EPSG:4326", "OGC:CRS84"})
 
 
@@ -105,6 +109,7 @@ class DemandCells:
         area_mask : array_like of bool, optional
             Cells inside the study area; default every cell with data.
         source : str, optional
+            File the demand was read from (for messages and display).
 
         Returns
         -------
@@ -153,18 +158,31 @@ class DemandCells:
     ]:
         """Row, col and WGS-84 lon/lat (degrees) of cells where ``mask`` (default: area) is true.
 
+        Parameters
+        ----------
+        mask : ndarray of bool, shape ``shape``, optional
+            Cells wanted; default :attr:`area_mask` (every cell in the study area).
+
+        Returns
+        -------
+        row, col : ndarray of int64
+            Cell positions on the grid.
+        lon, lat : ndarray of float64
+            Cell centres, WGS-84 degrees.
+
         Raises
         ------
         InputError
             For a point set, which has no grid.
         """
-        if not self.is_grid:
+        area = self.area_mask
+        if not self.is_grid or area is None:
             msg = (
                 f"population {self._name()} is a set of points, not a grid, so it has no cell "
                 "centres; use its .lon/.lat/.pop (or give a population raster)"
             )
             raise InputError(msg)
-        m = self.area_mask if mask is None else mask
+        m = area if mask is None else mask
         rows, cols = np.nonzero(m)
         lon, lat = _to_lonlat(*_centres(self.transform, rows, cols), self.crs)
         return rows.astype(np.int64), cols.astype(np.int64), lon, lat
@@ -201,8 +219,6 @@ class DemandCells:
             raise InputError(msg)
         if f == 1:
             return self
-        from affine import Affine
-
         nr, nc = self.shape
         cr, cc = -(-nr // f), -(-nc // f)
         ct = Affine(t.a * f, t.b * f, t.c, t.d * f, t.e * f, t.f)
@@ -212,7 +228,7 @@ class DemandCells:
         rows, cols = uniq // cc, uniq % cc
         padded = np.zeros((cr * f, cc * f), dtype=bool)
         padded[:nr, :nc] = fine_area
-        area = padded.reshape(cr, f, cc, f).any(axis=(1, 3))
+        area = np.asarray(padded.reshape(cr, f, cc, f).any(axis=(1, 3)), dtype=bool)
         lon, lat = _to_lonlat(*_centres(ct, rows, cols), self.crs)
         return DemandCells(
             row=rows.astype(np.int64),
@@ -246,8 +262,6 @@ class DemandCells:
 
     def _repr_html_(self) -> str:
         """Jupyter display: what the demand is, how many people, on which grid."""
-        from access15._repr import card, people
-
         facts = [("people", f"{people(self.total)}"), ("source", self._name())]
         if self.is_grid and self.transform is not None and self.area_mask is not None:
             t = self.transform
@@ -283,9 +297,9 @@ def read_population(
     without a nodata value whose cells hold negative fill values (e.g. -99999) has those cells
     treated as no data, with a warning.
 
-    **Points** (``.csv``, ``.geojson``, ``.gpkg``, ...): one demand per point (village, census
-    point), with its people in ``pop_column``. Points outside ``boundary`` are dropped, with a
-    warning giving how many and their people.
+    **Points** (``.csv``, ``.xlsx``, ``.geojson``, ``.gpkg``, ...): one demand per point
+    (village, census point), with its people in ``pop_column``. Points outside ``boundary`` are
+    dropped, with a warning giving how many and their people.
 
     Parameters
     ----------
@@ -298,8 +312,11 @@ def read_population(
         Points only: column with people per point; default the first of pop, population,
         people, 人口, count (any case).
     crs_in : str or int, optional
-        CRS of the coordinates when the file carries none: required for CSV, e.g.
-        ``"EPSG:4326"``, ``"wgs84"`` or any pyproj string. GCJ-02/BD-09 are not supported yet.
+        CRS of the coordinates when the file carries none: required for CSV (and ``.xlsx``),
+        e.g. ``"EPSG:4326"``, ``"wgs84"`` or any pyproj string. Points in ``"gcj02"`` (AMap,
+        Tencent) or ``"bd09"`` (Baidu) are converted to WGS-84, as every vector input is (see
+        :func:`access15.crs.to_wgs84`); a raster cannot be converted exactly from them, so
+        ``crs_in`` GCJ-02/BD-09 with a raster is refused.
     aggregate : int, optional
         Rasters only: sum people over ``aggregate`` x ``aggregate`` blocks of cells (see
         :meth:`DemandCells.aggregate`); 1 (default) keeps the raster's cells.
@@ -328,16 +345,16 @@ def read_population(
         )
         raise InputError(msg)
     factor = _check_factor(aggregate)
-    crs_user = _parse_crs_in(crs_in)
+    parse_crs_in(crs_in)  # a bad crs_in is reported before the file is read
     notes: list[str]
-    if p.suffix.lower() in _CSV_SUFFIXES | _VECTOR_SUFFIXES:
+    if p.suffix.lower() in TABLE_SUFFIXES | VECTOR_SUFFIXES:
         if factor != 1:
             msg = (
                 f"aggregate={aggregate!r} applies to population rasters, but {str(p)!r} holds "
                 "points; drop aggregate"
             )
             raise InputError(msg)
-        cells, notes = _read_points(p, boundary, pop_column, crs_user)
+        cells, notes = _read_points(p, boundary, pop_column, crs_in)
     else:
         if pop_column is not None:
             msg = (
@@ -345,7 +362,7 @@ def read_population(
                 "raster (its band is the population); drop pop_column"
             )
             raise InputError(msg)
-        cells, notes = _read_raster(p, boundary, crs_user)
+        cells, notes = _read_raster(p, boundary, crs_in)
     for note in notes:
         warnings.warn(note, stacklevel=2)
     return cells.aggregate(factor) if factor != 1 else cells
@@ -355,13 +372,9 @@ def read_population(
 
 
 def _read_raster(
-    p: Path, boundary: gpd.GeoDataFrame | None, crs_user: str | None
+    p: Path, boundary: gpd.GeoDataFrame | None, crs_in: str | int | None
 ) -> tuple[DemandCells, list[str]]:
-    import rasterio
-    from rasterio.errors import RasterioIOError
-    from rasterio.features import geometry_mask
-    from rasterio.windows import Window, from_bounds
-
+    crs_user = raster_crs_in(crs_in, f"population raster {str(p)!r}")  # GCJ-02/BD-09 refused
     notes: list[str] = []
     try:
         ds = rasterio.open(p)
@@ -376,10 +389,11 @@ def _read_raster(
                     "(e.g. gdal_edit -a_srs EPSG:4326) or pass crs_in='EPSG:4326' (or --crs-in)"
                 )
                 raise InputError(msg)
-            crs = crs_user
+            crs = crs_user.to_string()
         else:
             crs = ds.crs.to_string()
-            _check_same_crs(p, ds.crs.to_wkt(), crs_user)
+            if crs_user is not None:  # refuse a crs_in that contradicts the raster's CRS
+                source_crs(ds.crs.to_wkt(), crs_in, f"population raster {str(p)!r}")
         window = Window(0, 0, ds.width, ds.height)
         geom: Any = None
         if boundary is not None:
@@ -454,8 +468,6 @@ def _to_lonlat(
     y = np.asarray(ys, dtype=np.float64)
     if crs in _LONLAT_CRS:
         return x, y
-    from pyproj import CRS, Transformer
-
     c = CRS.from_user_input(crs)
     if c.equals(CRS.from_epsg(4326), ignore_axis_order=True):
         return x, y
@@ -485,48 +497,6 @@ def _boundary_geometry(boundary: gpd.GeoDataFrame, crs: Any) -> Any:
     return boundary.to_crs(crs).geometry.union_all()
 
 
-# --- CRS of inputs -----------------------------------------------------------------------------
-
-
-def _parse_crs_in(crs_in: str | int | None) -> str | None:
-    """Validate ``crs_in`` and return it as a pyproj string (None when not given)."""
-    if crs_in is None:
-        return None
-    from pyproj import CRS
-    from pyproj.exceptions import CRSError
-
-    key = str(crs_in).strip().lower().replace("-", "").replace("_", "").replace(" ", "")
-    if key in _UNSUPPORTED_CRS:
-        msg = (
-            f"crs_in={crs_in!r}: converting GCJ-02/BD-09 coordinates is not supported yet; "
-            "convert them to WGS-84 first and pass crs_in='EPSG:4326'"
-        )
-        raise InputError(msg)
-    if key in ("wgs84", "epsg4326", "4326"):
-        return "EPSG:4326"
-    try:
-        c = CRS.from_user_input(crs_in)
-    except CRSError:
-        msg = f"crs_in={crs_in!r} is not a CRS pyproj understands; give e.g. 'EPSG:4326'"
-        raise InputError(msg) from None
-    return c.to_string()
-
-
-def _check_same_crs(p: Path, file_crs: Any, crs_user: str | None) -> None:
-    """Refuse a ``crs_in`` that contradicts the CRS a file declares."""
-    if crs_user is None:
-        return
-    from pyproj import CRS
-
-    declared = CRS.from_user_input(file_crs)
-    if not declared.equals(CRS.from_user_input(crs_user), ignore_axis_order=True):
-        msg = (
-            f"{str(p)!r} declares CRS {declared.to_string()} but crs_in={crs_user!r}; drop "
-            "crs_in (the file's CRS is used) or fix the file's CRS"
-        )
-        raise InputError(msg)
-
-
 # --- points ------------------------------------------------------------------------------------
 
 
@@ -534,12 +504,14 @@ def _read_points(
     p: Path,
     boundary: gpd.GeoDataFrame | None,
     pop_column: str | None,
-    crs_user: str | None,
+    crs_in: str | int | None,
 ) -> tuple[DemandCells, list[str]]:
+    kind = parse_crs_in(crs_in)
     notes: list[str] = []
-    if p.suffix.lower() in _CSV_SUFFIXES:
-        df = _read_csv(p)
-        if crs_user is None:
+    src_crs: CrsSpec
+    if p.suffix.lower() not in VECTOR_SUFFIXES:
+        df = read_table(p, what="points file", rows_hint="give one row per village or census point")
+        if kind is None:
             msg = (
                 f"points file {str(p)!r} has no CRS; pass crs_in='EPSG:4326' (or --crs-in) to "
                 "say which coordinates it uses"
@@ -554,20 +526,16 @@ def _read_points(
             )
             raise InputError(msg)
         x, y = _numeric(df[xcol]), _numeric(df[ycol])
-        src_crs = crs_user
+        src_crs = kind
     else:
         gdf = _read_vector_points(p)
-        if gdf.crs is None:
-            if crs_user is None:
-                msg = (
-                    f"points file {str(p)!r} has no CRS; pass crs_in='EPSG:4326' (or --crs-in) "
-                    "to say which coordinates it uses"
-                )
-                raise InputError(msg)
-            src_crs = crs_user
-        else:
-            _check_same_crs(p, gdf.crs, crs_user)
-            src_crs = gdf.crs.to_string()
+        if gdf.crs is None and kind is None:
+            msg = (
+                f"points file {str(p)!r} has no CRS; pass crs_in='EPSG:4326' (or --crs-in) "
+                "to say which coordinates it uses"
+            )
+            raise InputError(msg)
+        src_crs = source_crs(gdf.crs, crs_in, f"points file {str(p)!r}")
         geoms = gdf.geometry
         x = geoms.x.to_numpy(dtype=np.float64)
         y = geoms.y.to_numpy(dtype=np.float64)
@@ -601,14 +569,14 @@ def _read_points(
         )
         raise InputError(msg)
 
-    lon, lat = _to_lonlat(x, y, src_crs)
+    lon, lat = to_wgs84((x, y), src_crs, what=f"points file {str(p)!r}")
     with np.errstate(invalid="ignore"):
         off = ~(np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90))
     if off.any():
         msg = (
             f"{int(off.sum()):,} points in {str(p)!r} fall outside lon -180..180 / lat -90..90 "
-            f"once read as {src_crs} (first at data row {_first_row(off)}); check crs_in and "
-            "that longitude and latitude are not swapped"
+            f"once read as {crs_name(src_crs)} (first at data row {_first_row(off)}); check "
+            "crs_in and that longitude and latitude are not swapped"
         )
         raise InputError(msg)
 
@@ -643,35 +611,7 @@ def _read_points(
     return cells, notes
 
 
-def _read_csv(p: Path) -> pd.DataFrame:
-    """CSV as text columns: UTF-8 (with or without BOM), else GB18030 (Excel in China)."""
-    import pandas as pd
-
-    sep = "\t" if p.suffix.lower() == ".tsv" else ","
-    df = None
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            df = pd.read_csv(p, sep=sep, encoding=enc)
-            if df.shape[1] == 1 and any(ch in str(df.columns[0]) for ch in "\t;|"):
-                df = pd.read_csv(p, sep=None, engine="python", encoding=enc)
-            break
-        except UnicodeDecodeError:
-            continue
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
-            msg = f"cannot read points file {str(p)!r} as CSV ({type(exc).__name__}); check it"
-            raise InputError(msg) from None
-    if df is None:
-        msg = f"cannot decode points file {str(p)!r}; save it as UTF-8 (or GBK) CSV"
-        raise InputError(msg)
-    if df.empty:
-        msg = f"points file {str(p)!r} has no rows; give one row per village or census point"
-        raise InputError(msg)
-    return df
-
-
 def _read_vector_points(p: Path) -> gpd.GeoDataFrame:
-    from access15.io.vectors import read_vector_file
-
     gdf = read_vector_file(
         p,
         what="points",
@@ -731,8 +671,6 @@ def _pop_column(df: pd.DataFrame, pop_column: str | None, p: Path) -> Any:
 
 def _numeric(s: pd.Series) -> npt.NDArray[np.float64]:
     """Column → float64, NaN where not a number; tolerates thousands separators and blanks."""
-    import pandas as pd
-
     if not pd.api.types.is_numeric_dtype(s):
         s = s.astype("string").str.replace(r"[,\s，]", "", regex=True)
     out = pd.to_numeric(s, errors="coerce")
@@ -748,9 +686,6 @@ def _inside(
     boundary: gpd.GeoDataFrame, lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]
 ) -> npt.NDArray[np.bool_]:
     """Points (WGS-84) covered by the boundary, tested in the boundary's own CRS."""
-    import geopandas as gpd
-    import shapely
-
     geom = _boundary_geometry(boundary, boundary.crs)
     pts = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs="EPSG:4326").to_crs(boundary.crs)
     shapely.prepare(geom)

@@ -1,25 +1,44 @@
-"""Shared reading of user vector files with one-line errors (private)."""
+"""Shared reading of user vector files (GeoJSON, GeoPackage, ...) with one-line errors."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from pathlib import Path
+
+import geopandas as gpd
 
 from access15.errors import InputError
 
-if TYPE_CHECKING:
-    from pathlib import Path
+__all__ = ["VECTOR_SUFFIXES", "read_vector_file"]
 
-    import geopandas as gpd
+#: Vector file suffixes the readers of points and polygons accept.
+VECTOR_SUFFIXES = frozenset({".geojson", ".json", ".gpkg", ".shp", ".fgb", ".geojsonl"})
 
 
 def read_vector_file(p: Path, *, what: str, hint: str, empty: str) -> gpd.GeoDataFrame:
     """Read a GeoJSON/GeoPackage file; raise ``InputError`` if unreadable or without features.
 
-    An unreadable file gives "cannot read <what> file '<p>' (<exception name>); <hint>";
-    a file without features gives ``empty``.
-    """
-    import geopandas as gpd
+    Parameters
+    ----------
+    p : Path
+        The file.
+    what : str
+        The kind of file in the message, e.g. ``"boundary"``.
+    hint : str
+        The fix suggested when the file cannot be read.
+    empty : str
+        The whole message when the file has no features.
 
+    Returns
+    -------
+    GeoDataFrame
+        The features as read, in the file's CRS (``crs`` None when it declares none).
+
+    Raises
+    ------
+    InputError
+        "cannot read <what> file '<p>' (<exception name>); <hint>" for an unreadable file,
+        ``empty`` for a file without features.
+    """
     try:
         gdf = gpd.read_file(p)
     except Exception as exc:  # pyogrio raises several types for unreadable files

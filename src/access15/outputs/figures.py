@@ -5,7 +5,7 @@
 * :func:`travel_time_distribution`: the population-weighted distribution of travel time and the
   cumulative share of people within x minutes, per service level;
 * :func:`coverage_curve`: covered share against the number of upgrades K
-  (:func:`access15.siting.plot_curve`).
+  (:func:`plot_curve`).
 
 Figures are built with matplotlib's object API (no ``pyplot`` state, safe in threads and
 workers) and returned, so a notebook shows them; :func:`write_figures` saves the PNGs of a run.
@@ -21,15 +21,25 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import geopandas as gpd
 import numpy as np
+import shapely
+from matplotlib import font_manager, rc_context
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
 
+from access15.errors import InputError
 from access15.outputs.labels import level_label, resolve_lang, tier_name, tr
-from access15.outputs.maps import BAND_COLOURS, BANDS_MINUTES, TIER_STYLE, surface_rgba
+from access15.outputs.style import BAND_COLOURS, BANDS_MINUTES, TIER_STYLE, surface_rgba
 
 if TYPE_CHECKING:
-    import geopandas as gpd
+    from collections.abc import Mapping
+
+    import pandas as pd
     from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
 
     from access15.access import CoverageResult
     from access15.siting import Recommendation
@@ -39,6 +49,7 @@ __all__ = [
     "cjk_font",
     "coverage_curve",
     "coverage_map",
+    "plot_curve",
     "travel_time_distribution",
     "write_figures",
 ]
@@ -75,8 +86,6 @@ _MARKER_SIZE = {4: 90, 3: 70, 2: 50, 1: 10}  # points², by tier
 @functools.cache
 def cjk_font() -> str | None:
     """Return the family name of an installed font that draws Chinese, or None."""
-    from matplotlib import font_manager
-
     installed = {f.name for f in font_manager.fontManager.ttflist}
     return next((f for f in _CJK_FAMILIES if f in installed), None)
 
@@ -100,8 +109,6 @@ def _rc(lang: str) -> Any:  # matplotlib types rcParams keys as a Literal
 
 
 def _new_figure(size: tuple[float, float]) -> Figure:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
 
     fig = Figure(figsize=size, dpi=_DPI)
     FigureCanvasAgg(fig)
@@ -117,8 +124,6 @@ def _names(cov: CoverageResult, zones: gpd.GeoDataFrame | None) -> list[object]:
 
 def _plot_outlines(ax: Axes, gdf: gpd.GeoDataFrame, crs: object, **style: Any) -> None:
     """Draw the outlines (exterior and holes) of polygons, in ``crs`` coordinates."""
-    import shapely
-
     geoms = gdf.to_crs(crs).geometry.to_numpy()
     for line in shapely.get_parts(shapely.get_parts(shapely.boundary(geoms))):
         xy = shapely.get_coordinates(line)
@@ -148,7 +153,7 @@ def coverage_map(
     level: str | None = None,
     lang: str | None = None,
 ) -> Figure:
-    """Map of the travel-time surface (minutes, the map's colour bands) for print.
+    """Draw the travel-time surface (minutes, the map's colour bands) as a map for print.
 
     County and township outlines, facilities with one symbol per tier (as on the interactive
     map), recommended upgrades numbered by rank, a legend and a scale bar. Point demand
@@ -157,8 +162,13 @@ def coverage_map(
     Parameters
     ----------
     cov : CoverageResult
+        Coverage of the county: its surface (or cells), facilities and levels are drawn.
     rec : Recommendation, optional
-    boundary, zones : GeoDataFrame, optional
+        Recommended sites, numbered by rank.
+    boundary : GeoDataFrame, optional
+        County outline.
+    zones : GeoDataFrame, optional
+        Township outlines.
     level : str, optional
         Service level drawn (default: the headline level).
     lang : {"zh", "en"}, optional
@@ -167,11 +177,8 @@ def coverage_map(
     Returns
     -------
     matplotlib.figure.Figure
+        The figure (not attached to pyplot; save it with :func:`save_png`).
     """
-    from matplotlib import rc_context
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
-
     lang = _figure_lang(resolve_lang(lang, _names(cov, zones)))
     lv = cov.config.level(level) if level else cov.levels[0]
     pop = cov.population
@@ -233,8 +240,6 @@ def coverage_map(
                 )
             )
         if rec is not None and len(rec.ranking):
-            import geopandas as gpd
-
             r = rec.ranking
             pts = gpd.GeoSeries(gpd.points_from_xy(r["lon"], r["lat"]), crs="EPSG:4326").to_crs(crs)
             ax.scatter(
@@ -317,7 +322,7 @@ def _weighted_minutes(cov: CoverageResult, name: str) -> tuple[np.ndarray, np.nd
 def travel_time_distribution(
     cov: CoverageResult, *, level: str | None = None, lang: str | None = None
 ) -> Figure:
-    """Travel time of the population: histogram (one-minute bins) and cumulative shares.
+    """Plot the population's travel time: histogram (one-minute bins) and cumulative shares.
 
     Left: people per minute of travel to the nearest facility of ``level`` (the headline level
     by default), bars coloured by the map's bands, the threshold dashed. Right: the share of
@@ -325,12 +330,20 @@ def travel_time_distribution(
     within x minutes, one line per service level, its threshold marked; at a level's threshold
     the curve equals that level's ``covered_share``.
 
+    Parameters
+    ----------
+    cov : CoverageResult
+        Coverage of the county: the cells' minutes and people are plotted.
+    level : str, optional
+        Service level of the histogram (default: the headline level).
+    lang : {"zh", "en"}, optional
+        Labels (default: Chinese for Chinese names, when a CJK font is installed).
+
     Returns
     -------
     matplotlib.figure.Figure
+        The two-panel figure (not attached to pyplot).
     """
-    from matplotlib import rc_context
-
     lang = _figure_lang(resolve_lang(lang, _names(cov, None)))
     head = cov.config.level(level) if level else cov.levels[0]
     m, w, total = _weighted_minutes(cov, head.name)
@@ -397,14 +410,75 @@ def travel_time_distribution(
     return fig
 
 
-def coverage_curve(rec: Recommendation, path: str | Path, *, lang: str | None = None) -> None:
-    """Write the covered share against K to a PNG (see :func:`access15.siting.plot_curve`)."""
-    from access15.siting import plot_curve
+def plot_curve(
+    curve: pd.DataFrame,
+    path: str | Path,
+    *,
+    title: str | None = None,
+    y: str = "share",
+    labels: Mapping[str, str] | None = None,
+) -> None:
+    """Plot the objective (or covered share) against K to a PNG file.
 
+    Parameters
+    ----------
+    curve : DataFrame
+        From :func:`access15.coverage_curve` or ``Recommendation.curve``: ``k``, ``method``
+        (``"greedy"`` / ``"exact"``), ``proven`` and the column ``y``.
+    path : str or Path
+        Output PNG.
+    title : str, optional
+        Title drawn above the plot.
+    y : str
+        Column to plot (``"share"`` default, ``"objective"``, ``"mean_minutes"``).
+    labels : mapping, optional
+        Texts to draw instead of the English defaults: ``x``, ``y``, ``greedy``, ``exact``,
+        ``unproven`` (e.g. Chinese labels).
+    """
+    lab = {
+        "x": "sites upgraded (K)",
+        "y": "covered share (%)" if y == "share" else y.replace("_", " "),
+        "greedy": "greedy",
+        "exact": "exact",
+        "unproven": "not proven optimal",
+        **dict(labels or {}),
+    }
+    if y not in curve.columns:
+        msg = f"curve has no column {y!r}; use one of {', '.join(curve.columns)}"
+        raise InputError(msg)
+    fig = Figure(figsize=(6, 4), dpi=120)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot(1, 1, 1)
+    for meth, style in (("greedy", "o--"), ("exact", "s-")):
+        c = curve[curve["method"] == meth]
+        if len(c):
+            vals = c[y] * (100.0 if y == "share" else 1.0)
+            ax.plot(c["k"], vals, style, label=lab[meth])
+            if "proven" in c and meth == "exact":
+                un = c[~c["proven"].astype(bool)]
+                if len(un):
+                    ax.plot(
+                        un["k"],
+                        un[y] * (100.0 if y == "share" else 1.0),
+                        "rx",
+                        label=lab["unproven"],
+                    )
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # K is a count: no half-steps
+    ax.set_xlabel(lab["x"])
+    ax.set_ylabel(lab["y"])
+    if title:
+        ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, format="png")
+
+
+def coverage_curve(rec: Recommendation, path: str | Path, *, lang: str | None = None) -> None:
+    """Write the covered share against K to a PNG (see :func:`plot_curve`)."""
     names = list(rec.ranking["name"]) if "name" in rec.ranking else []
     lang = _figure_lang(resolve_lang(lang, names))
     title = f"{tr('fig_curve_title', lang)}\n{level_label(rec.level, lang)}"
-    from matplotlib import rc_context
 
     with rc_context(_rc(lang)):
         labels = {key: tr(f"fig_curve_{key}", lang) for key in ("greedy", "exact", "unproven")}
@@ -431,8 +505,24 @@ def write_figures(
 ) -> dict[str, Path]:
     """Write the PNG figures of a run into ``out_dir`` (names in :data:`FIGURE_FILES`).
 
-    ``coverage_curve.png`` is written only with a recommendation that has a curve. ``only``
-    restricts the files to those names.
+    ``coverage_curve.png`` is written only with a recommendation that has a curve.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        Existing folder to write into.
+    cov : CoverageResult
+        Coverage of the county.
+    rec : Recommendation, optional
+        Adds the sites to the map figure and writes ``coverage_curve.png``.
+    boundary : GeoDataFrame, optional
+        County outline, drawn on the map figure.
+    zones : GeoDataFrame, optional
+        Township outlines, drawn on the map figure.
+    lang : {"zh", "en"}, optional
+        Labels (default: Chinese for Chinese names).
+    only : set of str, optional
+        Restrict the files to these names (default: all).
 
     Returns
     -------

@@ -12,24 +12,43 @@ import json
 import math
 import os
 import platform
+import re
 import shutil
 import tempfile
+import unicodedata
+from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, replace
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
+import geopandas as gpd
 import numpy as np
+import rasterio
 
 from access15.errors import InputError
+from access15.outputs.figures import write_figures
+from access15.outputs.html import ReportOptions, write_report
+from access15.outputs.labels import resolve_lang
 
 if TYPE_CHECKING:
     import folium
-    import geopandas as gpd
+    import pandas as pd
 
     from access15.access import CoverageResult
     from access15.siting import Recommendation, Sensitivity
 
-__all__ = ["file_sha256", "package_versions", "safe_name", "write_outputs"]
+__all__ = [
+    "REPORT_FILES",
+    "WriteKeywords",
+    "WriteOptions",
+    "file_sha256",
+    "json_safe",
+    "package_versions",
+    "safe_name",
+    "write_outputs",
+]
 
 TT_NODATA = -9999.0
 _PACKAGES = (
@@ -64,9 +83,6 @@ def safe_name(name: object, *, default: str = "county", max_len: int = 80) -> st
     >>> safe_name("..")
     'county'
     """
-    import re
-    import unicodedata
-
     text = unicodedata.normalize("NFKC", "" if name is None else str(name))
     text = "".join(ch if (ch.isalnum() or ch in "-_") else "_" for ch in text)
     text = re.sub(r"_+", "_", text).strip("_-")[:max_len].strip("_-")
@@ -93,12 +109,30 @@ def package_versions() -> dict[str, str]:
     return out
 
 
-def _clean(obj: Any) -> Any:
-    """JSON-safe copy: NaN/inf → None, numpy scalars → Python."""
+def json_safe(obj: Any) -> Any:
+    """Return a JSON-safe copy: NaN/inf become None, numpy scalars Python numbers.
+
+    Dict keys become strings and tuples lists, recursively; other values are kept.
+
+    Parameters
+    ----------
+    obj : object
+        A value, dict, list or tuple (nested) to write with :func:`json.dumps`.
+
+    Returns
+    -------
+    object
+        The copy, which :func:`json.dumps` writes as standard JSON (no ``NaN``).
+
+    Examples
+    --------
+    >>> json_safe({"share": float("nan"), 1: (np.float64(0.5), np.int64(3))})
+    {'share': None, '1': [0.5, 3]}
+    """
     if isinstance(obj, dict):
-        return {str(k): _clean(v) for k, v in obj.items()}
+        return {str(k): json_safe(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
-        return [_clean(v) for v in obj]
+        return [json_safe(v) for v in obj]
     if isinstance(obj, np.generic):
         obj = obj.item()
     if isinstance(obj, float) and not math.isfinite(obj):
@@ -107,11 +141,12 @@ def _clean(obj: Any) -> Any:
 
 
 def _write_json(path: Path, data: Any) -> None:
-    path.write_text(json.dumps(_clean(data), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps(json_safe(data), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
 
 
 def _write_travel_time(path: Path, cov: CoverageResult) -> None:
-    import rasterio
 
     pop = cov.population
     with rasterio.open(
@@ -139,51 +174,129 @@ def _write_travel_time(path: Path, cov: CoverageResult) -> None:
 
 def _write_cells(path: Path, cov: CoverageResult) -> None:
     """Cell-level table as GeoParquet (WGS-84 points): every populated cell and its times."""
-    import geopandas as gpd
-
     cells = cov.cells.drop(columns=["node"])
     gpd.GeoDataFrame(
         cells, geometry=gpd.points_from_xy(cells["lon"], cells["lat"]), crs="EPSG:4326"
     ).to_parquet(path, index=False)
 
 
+class WriteKeywords(TypedDict, total=False):
+    """The fields of :class:`WriteOptions`, accepted as keywords by :func:`write_outputs`."""
+
+    boundary: gpd.GeoDataFrame | None
+    zones: gpd.GeoDataFrame | None
+    lang: str | None
+    only: AbstractSet[str] | None
+    manifest: Mapping[str, Any] | None
+    extra_summary: Mapping[str, Any] | None
+
+
+@dataclass(frozen=True)
+class WriteOptions:
+    """What shapes a county's output folder besides the results: outlines, language, files.
+
+    Attributes
+    ----------
+    boundary : GeoDataFrame or None
+        County outline, drawn on the figures; its ``name`` (``name_en`` in English) heads
+        ``report.html``.
+    zones : GeoDataFrame or None
+        Township polygons, drawn on the figures.
+    lang : {"zh", "en"} or None
+        Labels of the figures and ``report.html`` (default Chinese when the names are).
+    only : set of str or None
+        File names to write (``summary.json`` and ``manifest.json`` are always written);
+        None writes every file. Kept as a frozenset.
+    manifest : mapping or None
+        The run's record (inputs with sha256, timings ...); ``packages``, ``configuration``
+        and the sha256 of every output are added, and it is written last, as
+        ``manifest.json``.
+    extra_summary : mapping or None
+        Extra keys for ``summary.json`` (e.g. ``{"synthetic": True}``).
+    """
+
+    boundary: gpd.GeoDataFrame | None = None
+    zones: gpd.GeoDataFrame | None = None
+    lang: str | None = None
+    only: AbstractSet[str] | None = None
+    manifest: Mapping[str, Any] | None = None
+    extra_summary: Mapping[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        """Keep ``only`` as a frozenset and check the language once."""
+        if self.only is not None:
+            object.__setattr__(self, "only", frozenset(self.only))
+        if self.lang is not None:
+            resolve_lang(self.lang)
+
+
+REPORT_FILES = frozenset(
+    {"report.html", "coverage_map.png", "travel_time_distribution.png", "coverage_curve.png"}
+)
+"""The report and the figures it embeds (written together, the report needs the figures)."""
+
+
 def write_outputs(
     out_dir: str | Path,
     *,
     cov: CoverageResult,
+    bands: gpd.GeoDataFrame | None = None,
     rec: Recommendation | None = None,
     sens: Sensitivity | None = None,
     fmap: folium.Map | None = None,
-    manifest: dict[str, Any] | None = None,
-    extra_summary: dict[str, Any] | None = None,
-    only: set[str] | None = None,
-    boundary: gpd.GeoDataFrame | None = None,
-    zones: gpd.GeoDataFrame | None = None,
-    lang: str | None = None,
+    options: WriteOptions | None = None,
+    **more: Unpack[WriteKeywords],
 ) -> dict[str, Path]:
     """Write the county outputs into ``out_dir`` atomically.
 
     Files: ``summary.json``, ``coverage_by_zone.csv``, ``travel_time.tif``,
     ``facilities.geojson``, ``cells.parquet`` (GeoParquet), ``gaps.geojson`` and
-    ``isochrones.geojson`` (when there are any), ``recommendations.csv``/``.geojson`` (with
-    ``rec``), ``sensitivity.csv`` and ``sensitivity_scenarios.csv`` (with ``sens``: how often
-    each site is in the top K when speeds and the threshold vary; the recommendations then get a
-    ``robustness`` column, share of scenarios), ``map.html`` (with ``fmap``), the figures
-    ``coverage_map.png``, ``travel_time_distribution.png`` and ``coverage_curve.png`` (with
-    ``rec``), ``report.html`` (one self-contained page embedding them; ``boundary`` and
-    ``zones`` are drawn, ``lang`` is ``zh`` or ``en``, default from the names) and
-    ``manifest.json``.
+    ``isochrones.geojson`` (the given ``bands``, when there are any), ``recommendations.csv``/
+    ``.geojson`` (with ``rec``), ``sensitivity.csv`` and ``sensitivity_scenarios.csv`` (with
+    ``sens``: how often each site is in the top K when speeds and the threshold vary; the
+    recommendations then get a ``robustness`` column, share of scenarios), ``map.html`` (with
+    ``fmap``), the figures ``coverage_map.png``, ``travel_time_distribution.png`` and
+    ``coverage_curve.png`` (with ``rec``), ``report.html`` (one self-contained page embedding
+    them) and ``manifest.json``.
 
-    ``only`` restricts the files to that set of names (``summary.json`` and ``manifest.json``
-    are always written).
+    Nothing is computed here: the results are written as given (the isochrones are the
+    ``bands`` computed once by the caller, e.g. :func:`access15.pipeline.run_county`).
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        Folder to fill; created if missing. Files are written to a temporary folder beside it
+        and moved in when all are complete, ``manifest.json`` last.
+    cov : CoverageResult
+        Coverage of the county: summary, zone table, surface, facilities, cells, gaps.
+    bands : GeoDataFrame, optional
+        Isochrone bands (:func:`access15.bands.isochrones`), written as ``isochrones.geojson``.
+    rec : Recommendation, optional
+        Ranked sites: ``recommendations.*``, ``coverage_curve.*``, ``zones_before_after.csv``.
+    sens : Sensitivity, optional
+        Robustness of the ranking: ``sensitivity*.csv`` and a ``robustness`` column.
+    fmap : folium.Map, optional
+        The interactive map, saved as ``map.html``.
+    options : WriteOptions, optional
+        Outlines, language, files to write and the run's records (default ``WriteOptions()``).
+    **more
+        Any :class:`WriteOptions` field by name (``only=...``, ``lang=...``), overriding
+        ``options``.
 
     Returns
     -------
     dict of str to Path
         Final path of each file written.
-    """
-    import geopandas as gpd
 
+    Raises
+    ------
+    InputError
+        ``out_dir`` exists and is not a folder, or an unknown language.
+    """
+    opts = options or WriteOptions()
+    if more:
+        opts = replace(opts, **more)
+    only = opts.only
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         msg = f"--out {str(out)!r} exists and is not a folder; choose another path"
@@ -219,8 +332,8 @@ def write_outputs(
                     ),
                 }
         summary["parameters"] = cov.config.to_dict()
-        if extra_summary:
-            summary.update(extra_summary)
+        if opts.extra_summary:
+            summary.update(opts.extra_summary)
         _write_json(tmp / "summary.json", summary)
         cov.by_zone.to_csv(tmp / "coverage_by_zone.csv", index=False, float_format="%.4f")
         if cov.surface:
@@ -230,12 +343,8 @@ def write_outputs(
         _write_cells(tmp / "cells.parquet", cov)
         if cov.gaps is not None and len(cov.gaps):
             cov.gaps.to_file(tmp / "gaps.geojson", driver="GeoJSON")
-        if cov.surface:
-            from access15.bands import isochrones
-
-            iso = isochrones(cov)
-            if len(iso):
-                iso.to_file(tmp / "isochrones.geojson", driver="GeoJSON")
+        if bands is not None and len(bands):
+            bands.to_file(tmp / "isochrones.geojson", driver="GeoJSON")
         if rec is not None and ranking is not None:
             ranking.to_csv(tmp / "recommendations.csv", index=False, float_format="%.6f")
             gpd.GeoDataFrame(
@@ -257,26 +366,21 @@ def write_outputs(
                 zones_ba.to_csv(tmp / "zones_before_after.csv", index=False, float_format="%.4f")
         if fmap is not None:
             fmap.save(str(tmp / "map.html"))
-        from access15.outputs.html import write_report_files  # figures + report.html (embeds them)
-
-        write_report_files(
+        _write_report_files(
             tmp,
             cov,
             rec,
-            sens=sens,
+            sens,
+            ReportOptions(map_href="map.html" if fmap is not None else None),
             ranking=ranking,
             summary=summary,
-            boundary=boundary,
-            zones=zones,
-            lang=lang,
-            only=only,
-            map_href="map.html" if fmap is not None else None,
+            options=opts,
         )
         if only is not None:
             for p in list(tmp.iterdir()):
                 if p.name not in only | {"summary.json"}:
                     p.unlink()
-        man = dict(manifest or {})
+        man = dict(opts.manifest or {})
         man.setdefault("packages", package_versions())
         man.setdefault("configuration", cov.config.to_dict())
         man["outputs"] = {p.name: file_sha256(p) for p in sorted(tmp.iterdir())}
@@ -295,3 +399,63 @@ def write_outputs(
     finally:
         with contextlib.suppress(OSError):
             shutil.rmtree(tmp)
+
+
+def _first_name(gdf: gpd.GeoDataFrame | None, column: str) -> str | None:
+    """Return the first row's value in ``column`` as text (None when missing or blank)."""
+    if gdf is None or column not in gdf.columns or not len(gdf):
+        return None
+    value = gdf[column].iloc[0]
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return str(value) or None
+
+
+def _write_report_files(
+    out: Path,
+    cov: CoverageResult,
+    rec: Recommendation | None,
+    sens: Sensitivity | None,
+    report: ReportOptions,
+    *,
+    ranking: pd.DataFrame | None,
+    summary: Mapping[str, Any],
+    options: WriteOptions,
+) -> dict[str, Path]:
+    """Write the PNG figures and ``report.html`` (which embeds them) into ``out``.
+
+    ``options.only`` restricts the files written to those names (the figures are drawn whenever
+    the report is asked for, since it embeds them). Returns the path of each file written.
+    """
+    only = options.only
+    want_report = only is None or "report.html" in only
+    if not want_report and not (only and only & REPORT_FILES):
+        return {}
+    county = _first_name(options.boundary, "name")
+    names: list[object] = [county] if county else []
+    if options.zones is not None and "name" in options.zones.columns:
+        names += list(options.zones["name"])
+    lang = resolve_lang(options.lang, names)
+    if lang == "en":
+        county = _first_name(options.boundary, "name_en") or county
+    written = write_figures(
+        out,
+        cov,
+        rec,
+        boundary=options.boundary,
+        zones=options.zones,
+        lang=lang,
+        only=None if want_report else set(only or ()),
+    )
+    if want_report:
+        written["report.html"] = write_report(
+            out / "report.html",
+            cov,
+            rec,
+            sens=sens,
+            ranking=ranking,
+            summary=summary,
+            figures=dict(written),
+            options=replace(report, county=county, lang=lang),
+        )
+    return written

@@ -14,9 +14,13 @@ from __future__ import annotations
 import base64
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
+from jinja2 import Environment
+
+from access15._version import __version__
 from access15.outputs.labels import (
     level_label,
     level_what,
@@ -27,13 +31,12 @@ from access15.outputs.labels import (
 )
 
 if TYPE_CHECKING:
-    import geopandas as gpd
     import pandas as pd
 
     from access15.access import CoverageResult
     from access15.siting import Recommendation, Sensitivity
 
-__all__ = ["REPORT_FILES", "build_report", "write_report", "write_report_files"]
+__all__ = ["ReportKeywords", "ReportOptions", "build_report", "write_report"]
 
 _FIGURE_ORDER = (
     ("coverage_map.png", "fig_cap_map"),
@@ -553,6 +556,43 @@ def _figure_uri(data: bytes | str | Path) -> str:
     return "data:image/png;base64," + base64.b64encode(raw).decode("ascii")
 
 
+class ReportKeywords(TypedDict, total=False):
+    """The fields of :class:`ReportOptions`, accepted as keywords by :func:`build_report`."""
+
+    county: str | None
+    title: str | None
+    lang: str | None
+    map_href: str | None
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    """Heading, language and map link of ``report.html``.
+
+    Attributes
+    ----------
+    county : str or None
+        County name for the heading.
+    title : str or None
+        Heading (default: the county name and "15-minute access to health care").
+    lang : {"zh", "en"} or None
+        Labels (default Chinese when the county's or townships' names are Chinese).
+    map_href : str or None
+        Link to the interactive map, relative to the report (default ``"map.html"``); None
+        for no link.
+    """
+
+    county: str | None = None
+    title: str | None = None
+    lang: str | None = None
+    map_href: str | None = "map.html"
+
+    def __post_init__(self) -> None:
+        """Check the language once."""
+        if self.lang is not None:
+            resolve_lang(self.lang)
+
+
 def build_report(
     cov: CoverageResult,
     rec: Recommendation | None = None,
@@ -561,16 +601,18 @@ def build_report(
     ranking: pd.DataFrame | None = None,
     summary: Mapping[str, Any] | None = None,
     figures: Mapping[str, bytes | str | Path] | None = None,
-    county: str | None = None,
-    title: str | None = None,
-    lang: str | None = None,
-    map_href: str | None = "map.html",
+    options: ReportOptions | None = None,
+    **labels: Unpack[ReportKeywords],
 ) -> str:
     """Build the county report as one self-contained HTML page.
+
+    The page only presents results computed before (coverage, ranking, robustness, figures);
+    it computes nothing.
 
     Parameters
     ----------
     cov : CoverageResult
+        Coverage of the county: key figures, township table, diagnostics, method.
     rec : Recommendation, optional
         Adds the ranked upgrades and the after-upgrade column of the township table.
     sens : Sensitivity, optional
@@ -583,26 +625,28 @@ def build_report(
     figures : mapping of str to bytes or path, optional
         PNG figures by file name (``coverage_map.png``, ``travel_time_distribution.png``,
         ``coverage_curve.png``), embedded as data URIs.
-    county : str, optional
-        County name for the heading.
-    title : str, optional
-        Heading (default: the county name and "15-minute access to health care").
-    lang : {"zh", "en"}, optional
-        Labels (default Chinese when the county's or townships' names are Chinese).
-    map_href : str or None
-        Link to the interactive map (relative), or None.
+    options : ReportOptions, optional
+        County name, heading, language and map link (default ``ReportOptions()``).
+    **labels
+        Any :class:`ReportOptions` field by name (``county=...``, ``lang=...``), overriding
+        ``options``.
 
     Returns
     -------
     str
         The HTML page (UTF-8 text).
+
+    Raises
+    ------
+    InputError
+        An unknown language.
     """
-    from jinja2 import Environment
-
-    from access15._version import __version__
-
+    opts = options or ReportOptions()
+    if labels:
+        opts = replace(opts, **labels)
+    county, title, map_href = opts.county, opts.title, opts.map_href
     s = dict(cov.summary if summary is None else summary)
-    lang = resolve_lang(lang, _names(cov, county))
+    lang = resolve_lang(opts.lang, _names(cov, county))
     heading = title or tr("report_title", lang, county=county or "")
     sub = []
     if title and county:
@@ -654,67 +698,56 @@ def build_report(
     )
 
 
-def write_report(path: str | Path, cov: CoverageResult, **kwargs: Any) -> Path:
-    """Write :func:`build_report` to ``path`` (UTF-8); keyword arguments as there."""
-    p = Path(path)
-    p.write_text(build_report(cov, **kwargs), encoding="utf-8")
-    return p
-
-
-REPORT_FILES = frozenset(
-    {"report.html", "coverage_map.png", "travel_time_distribution.png", "coverage_curve.png"}
-)
-"""The report and the figures it embeds, as written by :func:`write_report_files`."""
-
-
-def write_report_files(
-    out_dir: str | Path,
+def write_report(
+    path: str | Path,
     cov: CoverageResult,
     rec: Recommendation | None = None,
     *,
     sens: Sensitivity | None = None,
     ranking: pd.DataFrame | None = None,
     summary: Mapping[str, Any] | None = None,
-    boundary: gpd.GeoDataFrame | None = None,
-    zones: gpd.GeoDataFrame | None = None,
-    lang: str | None = None,
-    only: set[str] | None = None,
-    map_href: str | None = "map.html",
-) -> dict[str, Path]:
-    """Write the PNG figures and ``report.html`` (which embeds them) into ``out_dir``.
+    figures: Mapping[str, bytes | str | Path] | None = None,
+    options: ReportOptions | None = None,
+    **labels: Unpack[ReportKeywords],
+) -> Path:
+    """Write :func:`build_report`'s page to ``path`` (UTF-8).
 
-    ``only`` restricts the files written to those names (the figures are drawn whenever the
-    report is asked for, since it embeds them). Returns the path of each file written.
+    Parameters
+    ----------
+    path : str or Path
+        File to write (e.g. ``report.html``); its folder must exist.
+    cov : CoverageResult
+        Coverage of the county.
+    rec : Recommendation, optional
+        Ranked upgrades (see :func:`build_report`).
+    sens : Sensitivity, optional
+        Robustness of the ranking.
+    ranking : DataFrame, optional
+        The ranking as written to ``recommendations.csv`` (default ``rec.ranking``).
+    summary : mapping, optional
+        The run's ``summary.json`` content (default ``cov.summary``).
+    figures : mapping of str to bytes or path, optional
+        PNG figures by file name, embedded as data URIs.
+    options : ReportOptions, optional
+        County name, heading, language and map link.
+    **labels
+        Any :class:`ReportOptions` field by name, overriding ``options``.
+
+    Returns
+    -------
+    Path
+        ``path``, written.
     """
-    from access15.outputs.figures import write_figures
-
-    out = Path(out_dir)
-    want_report = only is None or "report.html" in only
-    if not want_report and not (only and only & REPORT_FILES):
-        return {}
-    county = None
-    if boundary is not None and "name" in boundary.columns and len(boundary):
-        county = _text(boundary["name"].iloc[0]) or None
-    names: list[object] = [county] if county else []
-    if zones is not None and "name" in zones.columns:
-        names += list(zones["name"])
-    lang = resolve_lang(lang, names)
-    if lang == "en" and boundary is not None and "name_en" in boundary.columns and len(boundary):
-        county = _text(boundary["name_en"].iloc[0]) or county
-    written = write_figures(
-        out, cov, rec, boundary=boundary, zones=zones, lang=lang, only=None if want_report else only
+    p = Path(path)
+    page = build_report(
+        cov,
+        rec,
+        sens=sens,
+        ranking=ranking,
+        summary=summary,
+        figures=figures,
+        options=options,
+        **labels,
     )
-    if want_report:
-        written["report.html"] = write_report(
-            out / "report.html",
-            cov,
-            rec=rec,
-            sens=sens,
-            ranking=ranking,
-            summary=summary,
-            figures=dict(written),
-            county=county,
-            lang=lang,
-            map_href=map_href,
-        )
-    return written
+    p.write_text(page, encoding="utf-8")
+    return p

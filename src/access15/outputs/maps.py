@@ -10,49 +10,54 @@ folium writes tooltips and popups into backtick strings, where ``${...}`` would 
 
 from __future__ import annotations
 
+import base64
 import html
 import math
 import os
 import re
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, replace
+from importlib.resources import files
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack, cast
 
+import folium
 import numpy as np
 import numpy.typing as npt
+import shapely
+from folium import plugins
+from rasterio.warp import transform_bounds
 
+from access15.access import GAP_MIN_PEOPLE
+from access15.bands import simplify_bands
 from access15.errors import InputError
 from access15.outputs.labels import level_label, resolve_lang, tier_name, tr
+from access15.outputs.style import (
+    BAND_COLOURS,
+    BANDS_MINUTES,
+    TIER_STYLE,
+    band_colour,
+    surface_rgba,
+    symbol_svg,
+)
 
 if TYPE_CHECKING:
-    import folium
     import geopandas as gpd
+    from branca.element import Figure
 
     from access15.access import CoverageResult
     from access15.siting import Recommendation, Sensitivity
 
 __all__ = [
-    "BANDS_MINUTES",
-    "BAND_COLOURS",
     "BASEMAPS",
-    "TIER_STYLE",
+    "MapKeywords",
+    "MapOptions",
     "add_basemap",
     "check_basemap",
     "escape_text",
     "make_map",
     "offline_map",
-    "surface_rgba",
     "tianditu_tiles",
 ]
 
-BANDS_MINUTES = (0.0, 5.0, 10.0, 15.0, 30.0, 60.0)
-"""Edges of the colour bands of the travel-time surface, minutes (the last band is open)."""
-BAND_COLOURS = ("#1a9850", "#91cf60", "#d9ef8b", "#fc8d59", "#d73027", "#67001f")
-TIER_STYLE: dict[int, dict[str, Any]] = {
-    4: {"color": "#08306b", "shape": "square", "size": 22, "marker": "s"},
-    3: {"color": "#54278f", "shape": "diamond", "size": 20, "marker": "D"},
-    2: {"color": "#2171b5", "shape": "triangle", "size": 17, "marker": "^"},
-    1: {"color": "#525252", "shape": "circle", "size": 10, "marker": "o"},
-}
-"""Symbol of each facility tier: colour, shape, size (pixels) and matplotlib marker."""
 BASEMAPS = ("osm", "positron", "tianditu", "none")
 """Basemap choices: OpenStreetMap, CartoDB Positron, Tianditu (needs a key) and none."""
 GAP_MAX_RADIUS_PX = 28.0
@@ -108,34 +113,6 @@ def escape_text(value: object) -> str:
 _esc = escape_text
 
 
-def _hex_to_rgb(h: str) -> tuple[int, int, int]:
-    return int(h[1:3], 16), int(h[3:5], 16), int(h[5:7], 16)
-
-
-def surface_rgba(minutes: npt.NDArray[np.floating], *, alpha: int = 170) -> npt.NDArray[np.uint8]:
-    """Colour a travel-time grid (minutes) by the display bands; NaN cells are transparent.
-
-    Examples
-    --------
-    >>> surface_rgba(np.array([[1.0, np.nan, 100.0]]))[0, :, 3].tolist()
-    [170, 0, 170]
-    """
-    m = np.asarray(minutes, dtype=np.float64)
-    band = np.searchsorted(np.asarray(BANDS_MINUTES[1:]), np.nan_to_num(m, nan=0.0), side="left")
-    band = np.clip(band, 0, len(BAND_COLOURS) - 1)
-    lut = np.array([_hex_to_rgb(c) for c in BAND_COLOURS], dtype=np.uint8)
-    rgba = np.zeros((*m.shape, 4), dtype=np.uint8)
-    rgba[..., :3] = lut[band]
-    rgba[..., 3] = np.where(np.isfinite(m), alpha, 0)
-    return rgba
-
-
-def _band_colour(max_minutes: float) -> str:
-    """Colour of the band whose upper edge is ``max_minutes``."""
-    i = int(np.searchsorted(np.asarray(BANDS_MINUTES[1:]), max_minutes, side="left"))
-    return BAND_COLOURS[min(i, len(BAND_COLOURS) - 1)]
-
-
 def _mercator_rows(
     grid: npt.NDArray[np.floating], south: float, north: float
 ) -> npt.NDArray[np.floating]:
@@ -159,9 +136,6 @@ def _mercator_rows(
 
 def _asset_uri(name: str, mime: str) -> str:
     """Return a vendored asset (``_assets/``) as a data URI, so the map needs no CDN."""
-    import base64
-    from importlib.resources import files
-
     data = files("access15").joinpath("_assets", name).read_bytes()
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
@@ -260,9 +234,23 @@ def add_basemap(
 
     OpenStreetMap, CARTO Positron (its URL given directly, with CARTO's attribution) or
     Tianditu (vector map plus labels, :func:`tianditu_tiles`).
-    """
-    import folium
 
+    Parameters
+    ----------
+    m : folium.Map
+        The map to add the tiles to.
+    basemap : {"osm", "positron", "tianditu", "none"} or None
+        The basemap choice (see :func:`check_basemap`).
+    tianditu_key : str, optional
+        Tianditu key (default ``$TIANDITU_KEY``); only for ``"tianditu"``.
+    lang : {"zh", "en"}
+        Language of the layer names (and of Tianditu's labels).
+
+    Raises
+    ------
+    InputError
+        Unknown basemap, or Tianditu without a usable key.
+    """
     name = check_basemap(basemap, tianditu_key)
     if name is None:
         return
@@ -272,30 +260,6 @@ def add_basemap(
         return
     spec = dict(_TILES[name])
     folium.TileLayer(name=tr(spec.pop("label"), lang), **spec).add_to(m)
-
-
-# --------------------------------------------------------------------------- symbols
-def _symbol_svg(tier: int, *, size: int | None = None) -> str:
-    """Inline SVG of a tier's symbol (white outline so it reads on any colour)."""
-    st = TIER_STYLE.get(int(tier), TIER_STYLE[1])
-    s = size or st["size"]
-    c = st["color"]
-    w = 'stroke="#ffffff" stroke-width="1.5"'
-    if st["shape"] == "square":
-        a, b = s * 0.28, s * 0.72
-        body = (
-            f'<rect x="1" y="1" width="{s - 2}" height="{s - 2}" rx="2" fill="{c}" {w}/>'
-            f'<path d="M{s / 2} {a}V{b}M{a} {s / 2}H{b}" stroke="#ffffff" '
-            f'stroke-width="{s * 0.16:.1f}"/>'
-        )
-    elif st["shape"] == "diamond":
-        h = s / 2
-        body = f'<path d="M{h} 1L{s - 1} {h}L{h} {s - 1}L1 {h}Z" fill="{c}" {w}/>'
-    elif st["shape"] == "triangle":
-        body = f'<path d="M{s / 2} 1L{s - 1} {s - 1}H1Z" fill="{c}" {w}/>'
-    else:
-        body = f'<circle cx="{s / 2}" cy="{s / 2}" r="{s / 2 - 1}" fill="{c}" {w}/>'
-    return f'<svg xmlns="http://www.w3.org/2000/svg" width="{s}" height="{s}">{body}</svg>'
 
 
 def _fmt(value: float, spec: str, lang: str) -> str:
@@ -329,7 +293,7 @@ def _legend_html(
     for t in tiers:
         rows.append(
             '<div class="a15-legend-tier" style="display:flex;align-items:center;gap:6px">'
-            f"{_symbol_svg(t, size=14)}{_esc(tier_name(t, lang))}</div>"
+            f"{symbol_svg(t, size=14)}{_esc(tier_name(t, lang))}</div>"
         )
     if gaps:
         rows.append(
@@ -361,8 +325,6 @@ def _map_frame(cov: CoverageResult) -> tuple[bool, float, float, float, float]:
         west, north = t.c, t.f
         east, south = t.c + w * t.a, t.f + h * t.e
         if pop.crs not in ("EPSG:4326", "OGC:CRS84"):
-            from rasterio.warp import transform_bounds
-
             west, south, east, north = transform_bounds(
                 pop.crs, "EPSG:4326", west, south, east, north
             )
@@ -374,18 +336,14 @@ def _map_frame(cov: CoverageResult) -> tuple[bool, float, float, float, float]:
 
 # --------------------------------------------------------------------------- layers
 def _add_isochrones(
-    m: folium.Map, cov: CoverageResult, level: str, lang: str, simplify_m: float | None
+    m: folium.Map, bands: gpd.GeoDataFrame, label: str, lang: str, simplify_m: float | None
 ) -> None:
-    import folium
-    import shapely
-
-    from access15.bands import isochrones
-
-    iso = isochrones(cov, level=level, simplify_m=simplify_m)
-    if not len(iso):
+    """Draw given band polygons (hidden at start), simplified for display when asked."""
+    if not len(bands):
         return
+    iso = bands if simplify_m is None else simplify_bands(bands, simplify_m)
     g = iso[["max_minutes", "geometry"]].copy()
-    g["colour"] = [_band_colour(v) for v in iso["max_minutes"]]
+    g["colour"] = [band_colour(v) for v in iso["max_minutes"]]
     g["label"] = [
         _esc(tr("tooltip_iso", lang, band=b, people=f"{p:,.0f}", area=f"{a:,.0f}"))
         for b, p, a in zip(iso["band"], iso["population"], iso["area_km2"], strict=True)
@@ -393,7 +351,7 @@ def _add_isochrones(
     g["geometry"] = shapely.set_precision(g.geometry.to_numpy(), 1e-5)
     folium.GeoJson(
         g.to_json(drop_id=True),
-        name=tr("layer_isochrones", lang, level=_esc(level_label(cov.config.level(level), lang))),
+        name=tr("layer_isochrones", lang, level=label),
         show=False,
         style_function=lambda f: {
             "color": f["properties"]["colour"],
@@ -406,7 +364,6 @@ def _add_isochrones(
 
 
 def _add_facilities(m: folium.Map, cov: CoverageResult, lang: str) -> list[int]:
-    import folium
 
     fac = cov.facilities
     tiers = sorted({int(t) for t in fac["tier"]}, reverse=True)
@@ -435,7 +392,7 @@ def _add_facilities(m: folium.Map, cov: CoverageResult, lang: str) -> list[int]:
             folium.Marker(
                 [r.geometry.y, r.geometry.x],
                 icon=folium.DivIcon(
-                    html=_symbol_svg(tier),
+                    html=symbol_svg(tier),
                     icon_size=(s, s),
                     icon_anchor=(s // 2, s // 2),
                     class_name=f"a15-fac a15-tier-{tier}",
@@ -451,9 +408,6 @@ def _add_facilities(m: folium.Map, cov: CoverageResult, lang: str) -> list[int]:
 def _add_gaps(
     m: folium.Map, cov: CoverageResult, zones: gpd.GeoDataFrame | None, lang: str
 ) -> bool:
-    import folium
-
-    from access15.access import GAP_MIN_PEOPLE
 
     gaps = cov.gaps
     if gaps is None or not len(gaps):
@@ -503,7 +457,6 @@ def _add_gaps(
 
 
 def _add_sites(m: folium.Map, rec: Recommendation, sens: Sensitivity | None, lang: str) -> None:
-    import folium
 
     robust: dict[str, tuple[int, int, float]] = {}
     if sens is not None and len(sens.stability):
@@ -563,8 +516,6 @@ def offline_map(location: list[float], *, zoom_start: int = 10) -> folium.Map:
     zoom_start : int
         Initial Web-Mercator zoom level.
     """
-    import folium
-
     m = folium.Map(
         location=location,
         zoom_start=zoom_start,
@@ -580,75 +531,138 @@ def offline_map(location: list[float], *, zoom_start: int = 10) -> folium.Map:
     return m
 
 
+class MapKeywords(TypedDict, total=False):
+    """The fields of :class:`MapOptions`, accepted as keywords by :func:`make_map`."""
+
+    basemap: str | None
+    tianditu_key: str | None
+    title: str
+    level: str | None
+    lang: str | None
+    isochrone_simplify_m: float | None
+    gaps: bool
+
+
+@dataclass(frozen=True)
+class MapOptions:
+    """How :func:`make_map` draws a county: background, labels and which layers.
+
+    Checked when made (an unknown basemap or language, or Tianditu without a key, fails here,
+    before any drawing). :func:`make_map` also takes the same names as keywords.
+
+    Attributes
+    ----------
+    basemap : {"osm", "positron", "tianditu", "none"} or None
+        Background tiles; ``None``/``"none"`` shows no basemap (used for the synthetic sample
+        county, whose roads are not real). ``"tianditu"`` needs ``tianditu_key``.
+    tianditu_key : str or None
+        Tianditu key (default ``$TIANDITU_KEY``); it is written into the HTML.
+    title : str
+        Shown at the top of the map (escaped); empty for none.
+    level : str or None
+        Service level whose surface is drawn (default: the first, the 15-minute test).
+    lang : {"zh", "en"} or None
+        Labels; default Chinese when the township or facility names are Chinese.
+    isochrone_simplify_m : float or None
+        Display simplification of the given isochrone bands, metres (default 100; None draws
+        them with their exact cell edges, a heavier page). Only the drawing changes, see
+        :func:`access15.bands.simplify_bands`.
+    gaps : bool
+        Draw the uncovered clusters.
+    """
+
+    basemap: str | None = "osm"
+    tianditu_key: str | None = None
+    title: str = ""
+    level: str | None = None
+    lang: str | None = None
+    isochrone_simplify_m: float | None = 100.0
+    gaps: bool = True
+
+    def __post_init__(self) -> None:
+        """Check the basemap (and its key), the language and the tolerance once."""
+        check_basemap(self.basemap, self.tianditu_key)
+        if self.lang is not None:
+            resolve_lang(self.lang)
+        tol = self.isochrone_simplify_m
+        if tol is not None and (
+            isinstance(tol, bool) or not isinstance(tol, int | float) or not 0 < tol < math.inf
+        ):
+            msg = f"isochrone_simplify_m must be a positive number of metres or None, got {tol!r}"
+            raise InputError(msg)
+
+
 def make_map(
     cov: CoverageResult,
     rec: Recommendation | None = None,
     *,
+    bands: gpd.GeoDataFrame | None = None,
     boundary: gpd.GeoDataFrame | None = None,
     zones: gpd.GeoDataFrame | None = None,
-    basemap: str | None = "osm",
-    tianditu_key: str | None = None,
-    title: str = "",
-    level: str | None = None,
-    lang: str | None = None,
     sens: Sensitivity | None = None,
-    isochrone_bands: bool = True,
-    isochrone_simplify_m: float | None = 100.0,
-    gaps: bool = True,
+    options: MapOptions | None = None,
+    **display: Unpack[MapKeywords],
 ) -> folium.Map:
-    """Interactive map: travel times, isochrones, boundaries, facilities, gaps, upgrades.
+    """Draw the interactive map: travel times, isochrones, boundaries, facilities, gaps, sites.
 
-    Layers (in the layer control): the basemap; the travel-time surface of ``level``
-    coloured in minutes (legend bottom right); isochrone bands (off at start); township and
-    county boundaries; one layer per facility tier with its own symbol (popup: name, tier,
-    minutes to the county hospital); uncovered clusters of at least
+    Layers (in the layer control): the basemap; the travel-time surface of the options'
+    ``level`` coloured in minutes (legend bottom right); the given isochrone ``bands`` (off at
+    start); township and county boundaries; one layer per facility tier with its own symbol
+    (popup: name, tier, minutes to the county hospital); uncovered clusters of at least
     :data:`access15.access.GAP_MIN_PEOPLE` people as circles whose area is proportional to
     their people; recommended upgrades with their rank, added population and robustness.
     A scale bar and a fullscreen button are added. The map opens offline (scripts inlined).
 
+    The map only draws: it computes no travel times and no polygons. Pass the bands computed
+    once with :func:`access15.bands.isochrones` (as :func:`access15.pipeline.run_county` does,
+    the same polygons it writes to ``isochrones.geojson``); they are simplified for display
+    only (``isochrone_simplify_m``).
+
     Parameters
     ----------
     cov : CoverageResult
+        Coverage of the county (:func:`access15.access.coverage`): surface, facilities, gaps.
     rec : Recommendation, optional
-    boundary, zones : GeoDataFrame, optional
-        County outline and township polygons (WGS-84).
-    basemap : {"osm", "positron", "tianditu", "none"} or None
-        Background tiles; ``None``/``"none"`` shows no basemap (used for the synthetic sample
-        county, whose roads are not real). ``"tianditu"`` needs ``tianditu_key``.
-    tianditu_key : str, optional
-        Tianditu key (default ``$TIANDITU_KEY``); it is written into the HTML.
-    title : str
-        Shown at the top of the map (escaped).
-    level : str, optional
-        Service level whose surface is drawn (default: the first, the 15-minute test).
-    lang : {"zh", "en"}, optional
-        Labels; default Chinese when the township or facility names are Chinese.
+        Recommended sites, drawn with their rank.
+    bands : GeoDataFrame, optional
+        Isochrone bands from :func:`access15.bands.isochrones` (WGS-84); None draws no band
+        layer.
+    boundary : GeoDataFrame, optional
+        County outline (any CRS; drawn in WGS-84).
+    zones : GeoDataFrame, optional
+        Township polygons (``name``, ``name_en``, ``zone_id`` shown on hover).
     sens : Sensitivity, optional
         Adds each recommended site's robustness to its popup.
-    isochrone_bands : bool
-        Add the isochrone layer (hidden until switched on).
-    isochrone_simplify_m : float, optional
-        Simplification of the isochrones for display, metres (None: exact cell edges, heavier).
-    gaps : bool
-        Add the uncovered clusters.
+    options : MapOptions, optional
+        Basemap, title, level, language and layers (default ``MapOptions()``).
+    **display
+        Any :class:`MapOptions` field by name (``basemap=None``, ``title=...``,
+        ``level=...``), overriding ``options``.
 
     Returns
     -------
     folium.Map
+        The map; shows inline in Jupyter, ``.save(path)`` writes a standalone HTML page.
 
     Raises
     ------
     InputError
         Unknown basemap or language, or Tianditu without a key.
-    """
-    import folium
-    from folium import plugins
 
+    Examples
+    --------
+    >>> from access15.bands import isochrones
+    >>> m = make_map(cov, rec, bands=isochrones(cov), basemap=None)  # doctest: +SKIP
+    >>> m.save("map.html")  # doctest: +SKIP
+    """
+    opts = options or MapOptions()
+    if display:
+        opts = replace(opts, **display)
+    basemap, tianditu_key = opts.basemap, opts.tianditu_key
     names = [*(zones["name"] if zones is not None and "name" in zones else [])]
     names += list(cov.facilities["name"].head(50)) if "name" in cov.facilities else []
-    lang = resolve_lang(lang, names)
-    check_basemap(basemap, tianditu_key)
-    lv = cov.config.level(level) if level else cov.levels[0]
+    lang = resolve_lang(opts.lang, names)
+    lv = cov.config.level(opts.level) if opts.level else cov.levels[0]
     pop = cov.population
     grid, west, south, east, north = _map_frame(cov)
     grid = grid and lv.name in cov.surface
@@ -686,8 +700,10 @@ def make_map(
             if tooltip_fields
             else None,
         ).add_to(m)
-    if grid and isochrone_bands:  # above the townships: when shown, their tooltips win
-        _add_isochrones(m, cov, lv.name, lang, isochrone_simplify_m)
+    if bands is not None:  # above the townships: when shown, their tooltips win
+        band_level = cov.config.level(str(bands.attrs.get("level", lv.name)))
+        band_label = _esc(level_label(band_level, lang))
+        _add_isochrones(m, bands, band_label, lang, opts.isochrone_simplify_m)
     if boundary is not None:
         folium.GeoJson(
             boundary.to_crs("EPSG:4326")[["geometry"]].to_json(drop_id=True),
@@ -695,11 +711,12 @@ def make_map(
             style_function=lambda _f: {"color": "#000000", "weight": 2.5, "fill": False},
             interactive=False,  # never catches the pointer meant for a township below
         ).add_to(m)
-    has_gaps = gaps and _add_gaps(m, cov, zones, lang)
+    has_gaps = opts.gaps and _add_gaps(m, cov, zones, lang)
     tiers = _add_facilities(m, cov, lang)
     if rec is not None and len(rec.ranking):
         _add_sites(m, rec, sens, lang)
-    m.get_root().html.add_child(
+    page = cast("Figure", m.get_root())  # a folium.Map's root is always a branca Figure
+    page.html.add_child(
         folium.Element(
             _legend_html(
                 lv.min_tier,
@@ -711,13 +728,13 @@ def make_map(
             )
         )
     )
-    if title:
-        m.get_root().html.add_child(
+    if opts.title:
+        page.html.add_child(
             folium.Element(
                 '<div id="access15-title" style="position:fixed;top:10px;left:60px;z-index:1000;'
                 "background:#fff;padding:6px 10px;border-radius:4px;"
                 "box-shadow:0 1px 4px rgba(0,0,0,.3);"
-                f'font:14px sans-serif"><b>{_esc(title)}</b></div>'
+                f'font:14px sans-serif"><b>{_esc(opts.title)}</b></div>'
             )
         )
     fullscreen = plugins.Fullscreen()

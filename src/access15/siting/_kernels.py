@@ -11,11 +11,17 @@ sets (non-minimal ones included, each a column of the MILP); compiled, 0.06–0.
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 from numba import njit
 
 
 @njit(cache=True)
-def _marginal(d, a, best, j):
+def _marginal(
+    d: npt.NDArray[np.float64],
+    a: npt.NDArray[np.float64],
+    best: npt.NDArray[np.float64],
+    j: int,
+) -> float:
     """Return the saving site ``j`` adds to ``best`` (people × minutes)."""
     s = 0.0
     for r in range(best.shape[0]):
@@ -25,7 +31,7 @@ def _marginal(d, a, best, j):
 
 
 @njit(cache=True)
-def _top_sum(x, count):
+def _top_sum(x: npt.NDArray[np.float64], count: int) -> float:
     """Sum of the ``count`` largest values of ``x``."""
     if count >= x.shape[0]:
         return x.sum()
@@ -33,7 +39,15 @@ def _top_sum(x, count):
 
 
 @njit(cache=True)
-def zone_patterns(d, a, b, need, eps, max_size, cap):
+def zone_patterns(
+    d: npt.NDArray[np.float64],
+    a: npt.NDArray[np.float64],
+    b: npt.NDArray[np.float64],
+    need: float,
+    eps: float,
+    max_size: int,
+    cap: int,
+) -> tuple[npt.NDArray[np.int64], bool]:
     """Every minimal set of at most ``max_size`` sites (rows of ``d``) with saving >= ``need``.
 
     Parameters

@@ -1,0 +1,757 @@
+"""The ``access15`` command line: parses, calls the library, prints.
+
+Exit codes: 0 success, 2 bad input or usage (one clear line on stderr, no traceback unless
+``--debug``), 1 anything else. The options are declared in :mod:`access15.cli.options`, the
+printed summaries in :mod:`access15.cli.summary`; the work is
+:func:`access15.pipeline.run_county` and :func:`access15.batch.run_batch`. Imports of the
+library stay inside the commands, so ``access15 --help`` is fast.
+"""
+
+# ruff: noqa: PLC0415, PLR0913 - imports stay in the commands so --help is fast; typer declares
+# one parameter per command-line option (the exemption the flat cli.py had in pyproject.toml)
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, cast
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from access15.cli.options import (
+    SITING_FLAGS,
+    BasemapOpt,
+    BatchBasemapOpt,
+    BatchOutOpt,
+    BoundaryOpt,
+    BudgetOpt,
+    CacheOpt,
+    CandidatesOpt,
+    ConfigOpt,
+    CostsOpt,
+    CountiesArg,
+    CrsOpt,
+    ExcludeOpt,
+    FacOpt,
+    ForceOpt,
+    GridSpacingOpt,
+    KOpt,
+    LangOpt,
+    MaxHospitalOpt,
+    MethodOpt,
+    MinutesOpt,
+    ModeOpt,
+    MustIncludeOpt,
+    ObjectiveOpt,
+    OsmOpt,
+    OutOpt,
+    PerZoneOpt,
+    PlaceOpt,
+    PopOpt,
+    RetriesOpt,
+    RobustnessOpt,
+    SchedulerOpt,
+    TiandituKeyOpt,
+    TimeLimitOpt,
+    WorkersOpt,
+    ZonesOpt,
+)
+from access15.cli.summary import print_batch, print_run
+from access15.errors import Access15Error, InputError
+
+if TYPE_CHECKING:
+    from access15.config import Config
+    from access15.pipeline import OutputOptions, Study
+    from access15.siting.options import Method, Objective, SitingOptions
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="access15",
+    help=(
+        "15-minute health-care access and sub-centre siting for county medical consortia.\n\n"
+        "Start with `access15 demo`: it runs the whole pipeline on the bundled synthetic "
+        "sample county and writes tables, a map and a manifest."
+    ),
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+out_console = Console()
+err_console = Console(stderr=True)
+
+
+class _State:
+    debug = False
+    quiet = False
+
+
+@app.callback()
+def _root(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show full tracebacks and debug logging.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+) -> None:
+    _State.debug = debug
+    _State.quiet = quiet
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+
+
+def _progress(*columns: Any) -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("[progress.description]{task.description}"),
+        *columns,
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+        disable=_State.quiet or not err_console.is_terminal,
+    )
+
+
+@app.command()
+def demo(
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder for the outputs (created if missing).")
+    ] = Path("out/demo"),
+    k: KOpt = 3,
+    robustness: Annotated[
+        bool,
+        typer.Option(
+            "--robustness/--no-robustness",
+            help="Rerun the ranking with speeds ±20 % and the threshold ±5 min (9 scenarios).",
+        ),
+    ] = True,
+    lang: LangOpt = None,
+    basemap: Annotated[
+        str,
+        typer.Option(
+            "--basemap",
+            help="Map background: none (default: the sample's roads are not real), osm, "
+            "positron or tianditu.",
+        ),
+    ] = "none",
+    tianditu_key: TiandituKeyOpt = None,
+) -> None:
+    """Run the full pipeline on the bundled SYNTHETIC sample county.
+
+    Reads the sample's OSM roads (PBF), facilities and WorldPop-style population raster,
+    computes who is within 15 minutes of a facility by car, ranks K township health centres to
+    upgrade to sub-centres (30-minute coverage), and writes summary.json,
+    coverage_by_zone.csv, travel_time.tif, facilities.geojson, cells.parquet, gaps.geojson,
+    isochrones.geojson, recommendations.csv/.geojson, coverage_curve.csv/.png,
+    zones_before_after.csv, sensitivity.csv, sensitivity_scenarios.csv, map.html,
+    coverage_map.png, travel_time_distribution.png, report.html and manifest.json into --out.
+
+    Example:
+
+        access15 demo --out out/demo --lang en
+    """
+    from access15.datasets import sample_paths
+    from access15.pipeline import OutputOptions, Study
+    from access15.siting.options import SitingOptions
+
+    paths = sample_paths()
+    missing = [str(p) for p in paths.values() if not p.is_file()]
+    if missing:
+        msg = (
+            f"sample county files are missing ({missing[0]}); "
+            "reinstall access15 or run `make sample`"
+        )
+        raise InputError(msg)
+    title = "Synthetic sample county (not a real place) — 15-minute access"
+    _check_map_options(lang, basemap, tianditu_key)
+    study = Study(
+        paths["osm"], paths["population"], paths["county"], paths["townships"], title=title
+    )
+    outputs = OutputOptions(
+        out_dir=out,
+        basemap=basemap,
+        tianditu_key=tianditu_key,
+        lang=lang,
+        extra_summary={"title": title, "synthetic": True},
+    )
+    _run(study, None, outputs, siting=SitingOptions(k=k), robustness=robustness, synthetic=True)
+
+
+# ----------------------------------------------------------------- shared checks
+def _study(
+    osm: str | None,
+    place: str | None,
+    population: Path,
+    boundary: Path,
+    *,
+    zones: Path | None = None,
+    facilities: str = "osm",
+    crs_in: str | None = None,
+    mode: str = "drive",
+    cache_dir: Path | None = None,
+) -> Study:
+    """Return the county's inputs from the flags (one of --osm/--place, a valid --crs-in)."""
+    from access15.crs import parse_crs_in
+    from access15.pipeline import Study
+
+    if (osm is None) == (place is None):
+        msg = "give exactly one of --osm FILE or --place NAME"
+        raise InputError(msg)
+    try:
+        parse_crs_in(crs_in, what="--crs-in")
+    except InputError:
+        msg = f"--crs-in {crs_in!r} is not a CRS; use gcj02, bd09, wgs84 or EPSG:<code>"
+        raise InputError(msg) from None
+    return Study(
+        str(osm if osm is not None else place),
+        population,
+        boundary,
+        zones,
+        facilities,
+        crs_in=crs_in,
+        mode=mode,
+        cache_dir=cache_dir,
+    )
+
+
+def _config(config: Path | None, minutes: float | None, k: int | None = None) -> Config:
+    from access15.pipeline import county_config
+
+    if minutes is not None and not minutes > 0:
+        msg = f"--minutes must be > 0, got {minutes:g}"
+        raise InputError(msg)
+    return county_config(config, k=k, minutes=minutes)
+
+
+def _check_map_options(lang: str | None, basemap: str, tianditu_key: str | None) -> None:
+    """Refuse a bad --lang, --basemap or a Tianditu basemap without a key, before any work."""
+    from access15.outputs.labels import resolve_lang
+    from access15.outputs.maps import BASEMAPS, check_basemap
+
+    if lang is not None:
+        resolve_lang(lang)
+    if basemap not in BASEMAPS:
+        msg = f"--basemap {basemap!r} is not one of {', '.join(BASEMAPS)}"
+        raise InputError(msg)
+    if basemap == "tianditu" and not (tianditu_key or "").strip():
+        msg = (
+            "--basemap tianditu needs a Tianditu key: pass --tianditu-key KEY or set "
+            "TIANDITU_KEY (a free browser key from the Tianditu developer console)"
+        )
+        raise InputError(msg)
+    check_basemap(basemap, tianditu_key)
+
+
+def _county(
+    study: Study,
+    cfg: Config,
+    *,
+    out: Path | None,
+    basemap: str,
+    tianditu_key: str | None = None,
+    lang: str | None = None,
+    only: set[str] | None = None,
+    siting: SitingOptions | None = None,
+    robustness: bool = False,
+) -> None:
+    """Run one county from the flags of coverage/recommend/isochrones/map (default --out)."""
+    import dataclasses
+
+    from access15.io.areas import read_boundary
+    from access15.outputs.files import safe_name
+    from access15.pipeline import OutputOptions
+
+    if out is None:
+        name = read_boundary(study.boundary, crs_in=study.crs_in)["name"].iloc[0]
+        out = Path("out") / safe_name(name)
+    _check_map_options(lang, basemap, tianditu_key)
+    title = f"{Path(study.boundary).stem} — {cfg.levels[0].minutes:g}-minute access"
+    outputs = OutputOptions(
+        out_dir=out,
+        only=frozenset(only) if only is not None else None,
+        basemap=basemap,
+        tianditu_key=tianditu_key,
+        lang=lang,
+    )
+    _run(dataclasses.replace(study, title=title), cfg, outputs, siting, robustness)
+
+
+def _run(
+    study: Study,
+    cfg: Config | None,
+    outputs: OutputOptions,
+    siting: SitingOptions | None,
+    robustness: bool,
+    *,
+    synthetic: bool = False,
+) -> None:
+    """Run the pipeline with a progress display, then print its summary."""
+    from access15.pipeline import run_county
+
+    with _progress() as progress:
+        task = progress.add_task("starting", total=None)
+        run = run_county(
+            study,
+            config=cfg,
+            siting=siting,
+            robustness=robustness,
+            outputs=outputs,
+            on_step=lambda label: progress.update(task, description=label),
+        )
+    if not _State.quiet:
+        print_run(out_console, run, Path(outputs.out_dir or "."), synthetic=synthetic)
+
+
+@app.command()
+def coverage(
+    population: PopOpt,
+    boundary: BoundaryOpt,
+    out: OutOpt = None,
+    osm: OsmOpt = None,
+    place: PlaceOpt = None,
+    zones: ZonesOpt = None,
+    facilities: FacOpt = "osm",
+    crs_in: CrsOpt = None,
+    mode: ModeOpt = "drive",
+    minutes: MinutesOpt = None,
+    config: ConfigOpt = None,
+    basemap: BasemapOpt = "osm",
+    tianditu_key: TiandituKeyOpt = None,
+    lang: LangOpt = None,
+    cache_dir: CacheOpt = None,
+) -> None:
+    """Who is within 15 minutes of a facility: tables, travel-time surface, gaps, map.
+
+    Writes summary.json, coverage_by_zone.csv, travel_time.tif, facilities.geojson,
+    cells.parquet, gaps.geojson, isochrones.geojson, map.html, coverage_map.png,
+    travel_time_distribution.png, report.html (one page to print or pass on) and
+    manifest.json into --out.
+
+    Example (a facility list geocoded with AMap, i.e. GCJ-02):
+
+        access15 coverage --osm county.osm.pbf --population worldpop.tif
+        --boundary county.geojson --zones townships.geojson
+        --facilities facilities.csv --crs-in gcj02 --out out/county
+    """
+    study = _study(
+        osm,
+        place,
+        population,
+        boundary,
+        zones=zones,
+        facilities=facilities,
+        crs_in=crs_in,
+        mode=mode,
+        cache_dir=cache_dir,
+    )
+    cfg = _config(config, minutes)
+    _county(study, cfg, out=out, basemap=basemap, tianditu_key=tianditu_key, lang=lang)
+
+
+@app.command()
+def recommend(
+    population: PopOpt,
+    boundary: BoundaryOpt,
+    out: OutOpt = None,
+    k: KOpt = 3,
+    osm: OsmOpt = None,
+    place: PlaceOpt = None,
+    zones: ZonesOpt = None,
+    facilities: FacOpt = "osm",
+    crs_in: CrsOpt = None,
+    mode: ModeOpt = "drive",
+    minutes: MinutesOpt = None,
+    config: ConfigOpt = None,
+    basemap: BasemapOpt = "osm",
+    tianditu_key: TiandituKeyOpt = None,
+    lang: LangOpt = None,
+    cache_dir: CacheOpt = None,
+    robustness: RobustnessOpt = True,
+    objective: ObjectiveOpt = "coverage",
+    method: MethodOpt = "exact",
+    must_include: MustIncludeOpt = None,
+    exclude: ExcludeOpt = None,
+    per_zone: PerZoneOpt = False,
+    max_minutes_to_hospital: MaxHospitalOpt = None,
+    budget: BudgetOpt = None,
+    costs: CostsOpt = None,
+    time_limit: TimeLimitOpt = 10.0,
+    candidates: CandidatesOpt = None,
+    grid_spacing: GridSpacingOpt = 2000.0,
+) -> None:
+    """Rank K township health centres to upgrade into sub-centres (plus all coverage outputs).
+
+    The ranking maximises the population within 30 minutes of a sub-centre or the county
+    hospital (configurable; --objective for mean or worst-case minutes); each site's added
+    population is its marginal gain, so the list can be cut at any K. The exact optimum is
+    proven by HiGHS or its gap is printed. Adds recommendations.csv/.geojson,
+    coverage_curve.csv/.png, zones_before_after.csv and (unless --no-robustness)
+    sensitivity.csv and sensitivity_scenarios.csv to the coverage outputs.
+
+    Example:
+
+        access15 recommend --osm county.osm.pbf --population worldpop.tif
+        --boundary county.geojson --zones townships.geojson --k 5 --out out/county
+
+    Constraints: --must-include 城关镇卫生院 --exclude node/123 --per-zone
+    --max-minutes-to-hospital 40, or --costs costs.csv --budget 5000000.
+
+    New sites instead of (or besides) upgrades: --candidates gaps --candidates nodes,
+    or --candidates my_sites.csv (a CSV needs --crs-in, which applies to all your files).
+    """
+    from access15.siting.options import SitingOptions
+
+    if (budget is None) != (costs is None):
+        msg = "--budget and --costs go together: give both (costs per centre and the total)"
+        raise InputError(msg)
+    cost = _read_costs(costs) if costs is not None else None
+    sources = tuple(_candidate_source(c, crs_in) for c in candidates or ("tier2",))
+    with _named_flags():  # the options check every value once; their errors name the flags
+        siting = SitingOptions(
+            k=k,
+            objective=cast("Objective", objective),  # checked by SitingOptions
+            method=cast("Method", method),
+            candidates=sources,
+            must_include=tuple(must_include or ()),
+            exclude=tuple(exclude or ()),
+            per_zone=per_zone,
+            max_minutes_to_hospital=max_minutes_to_hospital,
+            cost=cost,
+            budget=budget,
+            time_limit_s=time_limit,
+            grid_spacing_m=grid_spacing,
+        )
+    study = _study(
+        osm,
+        place,
+        population,
+        boundary,
+        zones=zones,
+        facilities=facilities,
+        crs_in=crs_in,
+        mode=mode,
+        cache_dir=cache_dir,
+    )
+    cfg = _config(config, minutes, k)
+    _county(
+        study,
+        cfg,
+        out=out,
+        basemap=basemap,
+        tianditu_key=tianditu_key,
+        lang=lang,
+        siting=siting,
+        robustness=robustness,
+    )
+
+
+@contextlib.contextmanager
+def _named_flags() -> Iterator[None]:
+    """Reword an options error that names a field (``objective 'x' ...``) to name its flag."""
+    try:
+        yield
+    except InputError as exc:
+        text = str(exc)
+        name = text.split(" ", 1)[0]
+        if name not in SITING_FLAGS:
+            raise
+        raise InputError(SITING_FLAGS[name] + text[len(name) :]) from None
+
+
+def _candidate_source(value: str, crs_in: str | None) -> Any:
+    """One --candidates value: a generated source's name, or the sites read from a file."""
+    from access15.io.facilities import read_sites
+
+    if value in ("tier2", "gaps", "nodes"):
+        return value
+    if not Path(value).is_file():
+        msg = (
+            f"--candidates {value!r} is neither tier2, gaps, nodes nor an existing file; "
+            "give one of those or the path of a CSV/GeoJSON of sites"
+        )
+        raise InputError(msg)
+    return read_sites(value, crs_in=crs_in)
+
+
+def _read_costs(path: Path) -> dict[str, float]:
+    """Read a costs CSV (site or site_id or name, and cost) into {site: cost}."""
+    import pandas as pd
+
+    from access15.io.tables import read_table
+
+    if not path.is_file():
+        msg = f"--costs file {str(path)!r} does not exist"
+        raise InputError(msg)
+    df = read_table(path, what="--costs file", rows_hint="give one row per site with its cost")
+    cols = {c.strip().lower(): c for c in df.columns}
+    key = next((cols[c] for c in ("site_id", "site", "name", "名称") if c in cols), None)
+    val = next((cols[c] for c in ("cost", "费用", "成本") if c in cols), None)
+    if key is None or val is None:
+        msg = (
+            f"--costs {str(path)!r} needs a site column (site_id, site or name) and a cost "
+            f"column; found {', '.join(map(str, df.columns))}"
+        )
+        raise InputError(msg)
+    cost = pd.to_numeric(df[val], errors="coerce")
+    bad = df[key][cost.isna() | (cost < 0)]
+    if len(bad):
+        msg = f"--costs: cost missing or negative for {', '.join(bad.astype(str).head(5))}"
+        raise InputError(msg)
+    return dict(zip(df[key].astype(str), cost.astype(float), strict=True))
+
+
+@app.command()
+def isochrones(
+    population: PopOpt,
+    boundary: BoundaryOpt,
+    out: OutOpt = None,
+    osm: OsmOpt = None,
+    place: PlaceOpt = None,
+    facilities: FacOpt = "osm",
+    crs_in: CrsOpt = None,
+    mode: ModeOpt = "drive",
+    config: ConfigOpt = None,
+    cache_dir: CacheOpt = None,
+) -> None:
+    """Travel-time bands (5/10/15/30 min) as polygons, cut from the travel-time surface.
+
+    Writes isochrones.geojson, travel_time.tif, summary.json and manifest.json. The polygons
+    are exact unions of raster cells, so the people inside each band equal the band table.
+
+    Example:
+
+        access15 isochrones --osm county.osm.pbf --population worldpop.tif
+        --boundary county.geojson --out out/iso
+    """
+    study = _study(
+        osm,
+        place,
+        population,
+        boundary,
+        facilities=facilities,
+        crs_in=crs_in,
+        mode=mode,
+        cache_dir=cache_dir,
+    )
+    cfg = _config(config, None)
+    _county(study, cfg, out=out, basemap="none", only={"isochrones.geojson", "travel_time.tif"})
+
+
+@app.command(name="map")
+def map_(
+    population: PopOpt,
+    boundary: BoundaryOpt,
+    out: OutOpt = None,
+    osm: OsmOpt = None,
+    place: PlaceOpt = None,
+    zones: ZonesOpt = None,
+    facilities: FacOpt = "osm",
+    crs_in: CrsOpt = None,
+    mode: ModeOpt = "drive",
+    k: Annotated[int, typer.Option("--k", "-k", min=1, help="Upgrades shown on the map.")] = 3,
+    config: ConfigOpt = None,
+    basemap: BasemapOpt = "osm",
+    tianditu_key: TiandituKeyOpt = None,
+    lang: LangOpt = None,
+    cache_dir: CacheOpt = None,
+) -> None:
+    """Draw the interactive map alone (map.html): travel times, facilities, upgrades.
+
+    Example:
+
+        access15 map --osm county.osm.pbf --population worldpop.tif
+        --boundary county.geojson --basemap positron --out out/map
+    """
+    from access15.siting.options import SitingOptions
+
+    study = _study(
+        osm,
+        place,
+        population,
+        boundary,
+        zones=zones,
+        facilities=facilities,
+        crs_in=crs_in,
+        mode=mode,
+        cache_dir=cache_dir,
+    )
+    cfg = _config(config, None, k)
+    _county(
+        study,
+        cfg,
+        out=out,
+        basemap=basemap,
+        tianditu_key=tianditu_key,
+        lang=lang,
+        only={"map.html"},
+        siting=SitingOptions(k=k),
+    )
+
+
+@app.command()
+def fetch(
+    place: Annotated[
+        str | None, typer.Option("--place", help="Place name to geocode.", show_default=False)
+    ] = None,
+    boundary: Annotated[
+        Path | None,
+        typer.Option(
+            "--boundary", help="Boundary polygon file instead of a place name.", show_default=False
+        ),
+    ] = None,
+    crs_in: CrsOpt = None,
+    cache_dir: CacheOpt = None,
+) -> None:
+    """Download and cache OSM roads and health facilities for a place or boundary.
+
+    Later runs with the same --place (or boundary) work offline from the cache.
+
+    Example:
+
+        access15 fetch --place "Yuba County, California"
+    """
+    from access15.io.areas import read_boundary
+    from access15.io.osm import download_osm
+
+    if (place is None) == (boundary is None):
+        msg = "give exactly one of --place NAME or --boundary FILE"
+        raise InputError(msg)
+    query: Any = place if boundary is None else read_boundary(boundary, crs_in=crs_in or None)
+    with _progress() as progress:
+        progress.add_task("downloading OSM roads and facilities", total=None)
+        data = download_osm(query, cache_dir=cache_dir)
+    out_console.print(
+        f"{len(data.ways):,} highway ways, {len(data.refs):,} way nodes and "
+        f"{len(data.facilities):,} health facilities cached; use --place with the same "
+        "name (or the same boundary) to run offline"
+    )
+
+
+@app.command()
+def batch(
+    counties: CountiesArg,
+    out: BatchOutOpt = None,
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = None,
+    retries: RetriesOpt = 2,
+    force: ForceOpt = False,
+    basemap: BatchBasemapOpt = "none",
+    cache_dir: CacheOpt = None,
+) -> None:
+    """Run many counties on a Dask cluster and roll the results up into one table and map.
+
+    COUNTIES is a CSV, one row per county: id, osm (file or place name), population and
+    boundary are required; name, zones, facilities, k, crs_in, mode, minutes, config and
+    robustness are optional (blank = default); paths are relative to the CSV. The whole file
+    is checked first and every problem listed. Each county runs as one task (into
+    OUT/<id>/); a county with bad input is recorded as failed and the others go on,
+    unexpected errors and dead workers are retried, and a rerun skips counties whose outputs
+    are complete. Writes OUT/summary.csv, OUT/summary.parquet (GeoParquet), OUT/map.html
+    (coverage by county) and OUT/batch.json. Exit code 1 when any county failed.
+
+    Example:
+
+        access15 batch counties.csv --out out/province --workers 8
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, TimeRemainingColumn
+
+    from access15.batch import BatchOptions, read_counties, run_batch
+    from access15.outputs.files import safe_name
+
+    specs = read_counties(counties)  # every problem of the CSV, before any cluster starts
+    out = out if out is not None else Path("out") / safe_name(counties.stem, default="batch")
+    options = BatchOptions(retries=retries, resume=not force, basemap=basemap, cache_dir=cache_dir)
+    if not _State.debug:  # Dask's scheduler and nannies log at INFO through our root handler
+        import distributed  # noqa: F401  (sets its loggers' levels on import; quiet them after)
+
+        logging.getLogger("distributed").setLevel(logging.ERROR)
+    progress = _progress(BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+
+    def on_progress(rec: dict[str, Any], done: int, total: int) -> None:
+        progress.update(task, completed=done, description=f"{rec['id']}: {rec['status']}")
+        if progress.disable and not _State.quiet:
+            err = f" ({rec['error']})" if rec.get("error") else ""
+            err_console.print(
+                f"[{done}/{total}] {rec['id']}: {rec['status']}{err}",
+                highlight=False,
+                markup=False,
+                soft_wrap=True,
+            )
+
+    with progress:
+        task = progress.add_task(f"{len(specs)} counties", total=len(specs))
+        result = run_batch(
+            specs, out, options, scheduler=scheduler, workers=workers, on_progress=on_progress
+        )
+    if not _State.quiet:
+        print_batch(out_console, result)
+    if result.counts["failed"]:
+        err_console.print(
+            f"error: {result.counts['failed']} of {len(result.summary)} counties failed; their "
+            f"errors are in {result.out_dir / 'summary.csv'}",
+            highlight=False,
+            soft_wrap=True,
+            markup=False,
+        )
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def config() -> None:
+    """Print the default configuration as editable TOML.
+
+    Example:
+
+        access15 config > my.toml    # edit speeds, thresholds, tiers; then --config my.toml
+    """
+    from access15.config import config_to_toml
+
+    out_console.file.write(config_to_toml())
+    out_console.file.flush()
+
+
+def main() -> None:
+    """Console entry point with the exit-code contract (0 ok, 2 bad input, 1 other).
+
+    Typer (standalone mode) reports usage errors itself with exit code 2; errors raised by the
+    library are turned into one line on stderr here.
+    """
+    debug = "--debug" in sys.argv
+    if not debug:
+        logging.captureWarnings(True)
+    try:
+        app()
+    except Access15Error as exc:
+        if debug:
+            raise
+        exit_code = 2 if isinstance(exc, InputError) else 1
+        err_console.print(f"error: {exc}", highlight=False, soft_wrap=True, markup=False)
+        sys.exit(exit_code)
+    except KeyboardInterrupt:
+        if len(sys.argv) > 1 and "batch" in sys.argv[1:]:
+            err_console.print(
+                "interrupted; counties finished so far are complete on disk, the one in progress "
+                "was not written; run the same command again to resume"
+            )
+        else:
+            err_console.print("interrupted; no outputs were changed")
+        sys.exit(130)
+    except Exception as exc:
+        if debug:
+            raise
+        err_console.print(
+            f"error: {type(exc).__name__}: {exc} (run again with --debug for the traceback)",
+            highlight=False,
+            soft_wrap=True,
+            markup=False,
+        )
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
