@@ -12,24 +12,20 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import access15 as ax
-from access15.config import ServiceLevel
-from conftest import LEG_S, POP, RES_NS_S, RES_S, SEC_S, WALK_S, write_tiny_osm
+from conftest import (
+    LEG_S,
+    POP,
+    RES_NS_S,
+    RES_S,
+    SEC_S,
+    WALK_S,
+    load_tiny,
+    one_level_config,
+    write_tiny_osm,
+)
 
-
-def _load(tiny, osm_path=None):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        osm = ax.read_osm(osm_path or tiny["osm"])
-    net = ax.build_network(osm)
-    fac = ax.facilities_from_osm(osm)
-    county = ax.read_boundary(tiny["county"])
-    pop = ax.read_population(tiny["population"], boundary=county)
-    zones = ax.read_zones(tiny["zones"])
-    return net, fac, pop, zones
-
-
-def _cfg(minutes: float, min_tier: int = 1) -> ax.Config:
-    return ax.Config(levels=(ServiceLevel("test", min_tier, minutes),), upgrade_level="test")
+_load = load_tiny  # (network, facilities, population, zones) of the tiny county
+_cfg = one_level_config  # one service level "test": tier >= min_tier within minutes
 
 
 # resident -> nearest facility (any tier) in seconds, per populated cell (row, col):

@@ -70,18 +70,45 @@ def _random_network(seed: int, n: int, m: int) -> RoadNetwork:
     )
 
 
+def _line_network(times_s: list[float]) -> RoadNetwork:
+    """Nodes 0..n in a row, one-way edges i+1 -> i of the given seconds (searched reversed)."""
+    n = len(times_s) + 1
+    u = np.arange(1, n)
+    v = np.arange(0, n - 1)
+    t = np.asarray(times_s, dtype=np.float64)
+    return RoadNetwork(
+        mode="drive",
+        crs="EPSG:32649",
+        node_ids=np.arange(n, dtype=np.int64),
+        lon=np.zeros(n),
+        lat=np.zeros(n),
+        x=np.zeros(n),
+        y=np.zeros(n),
+        edge_u=u,
+        edge_v=v,
+        edge_length_m=t,
+        edge_time_s=t,
+        edge_highway=np.array(["road"] * len(u), dtype=object),
+        stats=NetworkStats(0, 0, 0, n, 0, 1, 0.0),
+    )
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     seed=st.integers(0, 2**31),
     n=st.integers(2, 40),
     density=st.floats(0.5, 4.0),
     n_src=st.integers(1, 5),
+    zero_legs=st.sampled_from([0.0, 0.5, 1.0]),
 )
-def test_nearest_facility_equals_networkx_on_random_graphs(seed, n, density, n_src):
+def test_nearest_facility_equals_networkx_on_random_graphs(seed, n, density, n_src, zero_legs):
+    # zero_legs: share of sources with no last mile (all zero takes scipy's direct path, mixed
+    # and none the virtual-node path; both must give networkx's times and a true source)
     net = _random_network(seed, n, max(1, int(n * density)))
     rng = np.random.default_rng(seed + 1)
     src = rng.choice(n, size=min(n_src, n), replace=False)
     leg = rng.uniform(0, 50, len(src))
+    leg[rng.random(len(src)) < zero_legs] = 0.0
     t, which = ax.nearest_facility(net, src, leg_s=leg)
     g = net.to_networkx()
     for j, s in enumerate(src):
@@ -98,6 +125,61 @@ def test_nearest_facility_equals_networkx_on_random_graphs(seed, n, density, n_s
             assert d == pytest.approx(t[i], abs=1e-6)
         else:
             assert which[i] == -1
+
+
+def test_mixed_last_miles_are_each_counted():
+    # 0 -> 1 -> 2 (10 s each, reversed search: residents at 2 walk towards 0); source A at node
+    # 0 with no last mile, source B at node 2 with 25 s: node 2 is 20 s from A but 25 s from B
+    net = _line_network([10.0, 10.0])
+    t, which = ax.nearest_facility(net, [0, 2], leg_s=[0.0, 25.0])
+    np.testing.assert_allclose(t, [0.0, 10.0, 20.0])
+    np.testing.assert_array_equal(which, [0, 0, 0])
+    t, which = ax.nearest_facility(net, [0, 2], leg_s=[0.0, 5.0])
+    np.testing.assert_allclose(t, [0.0, 10.0, 5.0])
+    np.testing.assert_array_equal(which, [0, 0, 1])
+
+
+def test_same_node_twice_reports_its_first_position():
+    net = _line_network([10.0, 10.0])
+    t, which = ax.nearest_facility(net, [2, 0, 2])
+    np.testing.assert_allclose(t, [0.0, 10.0, 0.0])
+    np.testing.assert_array_equal(which, [1, 1, 0])
+
+
+@pytest.mark.parametrize(
+    ("nodes", "leg", "match"),
+    [
+        ([], None, "no sources given"),
+        ([0, -1], None, "source node index out of range"),
+        ([-1, 0], None, "source node index out of range"),
+        ([0, 3], None, "source node index out of range"),  # n_nodes is 3: 3 is one too far
+        ([3, 0], None, "source node index out of range"),
+        ([0, 1], [1.0], "leg_s must be finite, >= 0 seconds and one per source"),
+        ([0, 1], [1.0, -0.5], "leg_s must be finite"),
+        ([0, 1], [-0.5, 1.0], "leg_s must be finite"),
+        ([0, 1], [1.0, np.inf], "leg_s must be finite"),
+        ([0, 1], [np.nan, 1.0], "leg_s must be finite"),
+    ],
+)
+def test_bad_sources_are_refused_by_every_search(nodes, leg, match):
+    net = _line_network([10.0, 10.0])
+    with pytest.raises(ax.InputError, match=match):
+        ax.nearest_facility(net, nodes, leg_s=leg)
+    with pytest.raises(ax.InputError, match=match):
+        ax.pair_times(net, nodes, leg_s=leg, cutoff_s=60.0)
+
+
+def test_pair_times_cutoff_is_inclusive_and_zero_allowed():
+    net = _line_network([10.0, 10.0])
+    pt = ax.pair_times(net, [0], cutoff_s=0.0, threads=1)
+    assert list(zip(pt.target.tolist(), pt.seconds.tolist(), strict=True)) == [(0, 0.0)]
+    pt = ax.pair_times(net, [0], cutoff_s=10.0, threads=1)
+    assert sorted(zip(pt.target.tolist(), pt.seconds.tolist(), strict=True)) == [
+        (0, 0.0),
+        (1, 10.0),
+    ]
+    with pytest.raises(ax.InputError, match="cutoff_s must be >= 0 seconds"):
+        ax.pair_times(net, [0], cutoff_s=-1.0)
 
 
 @settings(max_examples=30, deadline=None)

@@ -65,9 +65,10 @@ def _docstring_ids(tree: ast.Module) -> set[int]:
     ids = set()
     for node in ast.walk(tree):
         body = getattr(node, "body", None)
-        if isinstance(body, list) and body and isinstance(body[0], ast.Expr):
-            if isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
-                ids.add(id(body[0]))
+        first = body[0] if isinstance(body, list) and body else None
+        value = first.value if isinstance(first, ast.Expr) else None
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            ids.add(id(first))
     return ids
 
 
@@ -172,11 +173,12 @@ def main(argv: list[str] | None = None) -> int:
         found = sorted(random.Random(args.seed).sample(found, args.max), key=lambda m: m.index)
     scratch = Path(tempfile.mkdtemp(prefix="access15-mutate-"))
     shutil.copytree(ROOT / "src", scratch / "src")
-    # the scratch src must win over the editable install's import hook: run a site-less path
-    env = dict(os.environ, PYTHONPATH=str(scratch / "src"), ACCESS15_MUTATION_RUN="1")
-    cmd = [sys.executable, str(Path(__file__).with_name("_mutate_pytest.py")), str(scratch / "src"),
-           "-x", "-q", "-p", "no:cacheprovider", "--no-header", "-o", "addopts=--import-mode=importlib",
-           *args.tests]  # fmt: skip
+    # the scratch src must come first on the import path, ahead of the editable install
+    env = dict(os.environ, PYTHONPATH=str(scratch / "src"))
+    runner = str(Path(__file__).with_name("_mutate_pytest.py"))
+    opts = ["-x", "-q", "-p", "no:cacheprovider", "--no-header"]
+    cmd = [sys.executable, runner, str(scratch / "src"), *opts,
+           "-o", "addopts=--import-mode=importlib", *args.tests]  # fmt: skip
     target = scratch / "src" / rel
     original = target.read_text(encoding="utf-8")
     base = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
@@ -196,7 +198,8 @@ def main(argv: list[str] | None = None) -> int:
             killed = True  # a hang is noticed
         finally:
             target.write_text(original, encoding="utf-8")
-        print(f"{'killed ' if killed else 'SURVIVED'} #{m.index} {rel}:{m.line} {m.what}", flush=True)
+        verdict = "killed  " if killed else "SURVIVED"
+        print(f"{verdict} #{m.index} {rel}:{m.line} {m.what}", flush=True)
         if not killed:
             survived.append(m)
     n = len(found)

@@ -21,7 +21,7 @@ from conftest import (
     HOSTILE_TOWNSHIP,
 )
 
-SHOTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "screenshots"
+SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",

@@ -56,7 +56,6 @@ def test_options_are_frozen_and_replace_checks_again():
         ({"max_minutes_to_hospital": -3}, "max_minutes_to_hospital must be > 0"),
         ({"time_limit_s": 0}, "time_limit_s must be > 0 seconds, got 0"),
         ({"time_limit_s": "soon"}, "time_limit_s must be a number > 0"),
-        ({"budget": 5}, "budget needs cost"),
         ({"budget": -1, "cost": "cost"}, "budget must be > 0, got -1"),
         ({"cost": 3}, "cost must be a candidate column name or a"),
         ({"grid_spacing_m": 0}, "grid_spacing_m must be > 0 metres, got 0"),
@@ -75,6 +74,13 @@ def test_options_are_frozen_and_replace_checks_again():
 def test_each_rule_raises_input_error_naming_the_field(kwargs, match):
     with pytest.raises(ax.InputError, match=match):
         SitingOptions(**kwargs)
+
+
+def test_budget_without_cost_counts_every_site_as_one():
+    # the library has always priced sites at 1 without a cost (the CLI asks for both flags)
+    o = SitingOptions(budget=2)
+    assert o.budget == 2.0
+    assert o.cost is None
 
 
 def test_legacy_keywords_map_to_fields_with_a_deprecation_warning():
@@ -100,3 +106,11 @@ def test_legacy_keywords_map_to_fields_with_a_deprecation_warning():
         pytest.raises(ax.InputError, match="candidate_options key 'level'"),
     ):
         with_legacy_keywords(None, {"candidate_options": {"level": "basic"}}, "f")
+
+
+def test_repr_shows_what_differs_and_tables_by_size():
+    table = pd.DataFrame({"site_id": ["a", "b"], "lon": [1.0, 2.0], "lat": [2.0, 3.0]})
+    assert repr(SitingOptions()) == "SitingOptions(candidates=('tier2',))"
+    assert repr(SitingOptions(k=3, objective="zone", candidates=("gaps", table))) == (
+        "SitingOptions(k=3, objective='center-zone', candidates=('gaps', <table of 2 sites>))"
+    )

@@ -7,8 +7,6 @@ printed summaries in :mod:`access15.cli.summary`; the work is
 library stay inside the commands, so ``access15 --help`` is fast.
 """
 
-# ruff: noqa: PLC0415, PLR0913 - imports stay in the commands so --help is fast; typer declares
-# one parameter per command-line option (the exemption the flat cli.py had in pyproject.toml)
 from __future__ import annotations
 
 import contextlib

@@ -1,4 +1,4 @@
-"""Labels for maps, figures and the HTML report in Chinese and English (private).
+"""Labels for maps, figures and the HTML report in Chinese and English.
 
 One small dictionary, no gettext: every label a planner reads has a ``zh`` and an ``en`` text.
 ``lang=None`` (or ``"auto"``) means Chinese when the county's own names are Chinese.

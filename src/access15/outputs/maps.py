@@ -17,6 +17,7 @@ import os
 import re
 from dataclasses import dataclass, replace
 from importlib.resources import files
+from numbers import Real
 from typing import TYPE_CHECKING, Any, TypedDict, Unpack, cast
 
 import folium
@@ -586,7 +587,7 @@ class MapOptions:
             resolve_lang(self.lang)
         tol = self.isochrone_simplify_m
         if tol is not None and (
-            isinstance(tol, bool) or not isinstance(tol, int | float) or not 0 < tol < math.inf
+            isinstance(tol, bool) or not isinstance(tol, Real) or not 0 < tol < math.inf
         ):
             msg = f"isochrone_simplify_m must be a positive number of metres or None, got {tol!r}"
             raise InputError(msg)
@@ -658,7 +659,6 @@ def make_map(
     opts = options or MapOptions()
     if display:
         opts = replace(opts, **display)
-    basemap, tianditu_key = opts.basemap, opts.tianditu_key
     names = [*(zones["name"] if zones is not None and "name" in zones else [])]
     names += list(cov.facilities["name"].head(50)) if "name" in cov.facilities else []
     lang = resolve_lang(opts.lang, names)
@@ -667,7 +667,7 @@ def make_map(
     grid, west, south, east, north = _map_frame(cov)
     grid = grid and lv.name in cov.surface
     m = offline_map([(south + north) / 2, (west + east) / 2], zoom_start=10)
-    add_basemap(m, basemap, tianditu_key=tianditu_key, lang=lang)
+    add_basemap(m, opts.basemap, tianditu_key=opts.tianditu_key, lang=lang)
     label = _esc(level_label(lv, lang))
     if grid:
         surface = cov.surface[lv.name]

@@ -222,7 +222,7 @@ def resolve_constraints(
         names = ", ".join(f"{n}=" for n in legacy)
         warnings.warn(
             f"{func}({names}...) is deprecated; pass "
-            f"access15.SiteConstraints({names}...) as its second argument instead",
+            f"access15.SiteConstraints({names}...) as the constraints argument instead",
             DeprecationWarning,
             stacklevel=3,
         )

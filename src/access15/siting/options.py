@@ -127,7 +127,7 @@ def _count(value: int | None, name: str) -> int | None:
     return n
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class SitingOptions:
     """Everything that decides a site selection, except the data (frozen, checked once).
 
@@ -170,7 +170,8 @@ class SitingOptions:
     cost : str or mapping, optional
         Candidate column, or ``{site_id or name: cost}``, giving each site's cost (default 1).
     budget : float, optional
-        Total cost allowed (> 0); needs ``cost``. Replaces ``k``, or is capped by it.
+        Total cost allowed (> 0; every site costs 1 without ``cost``). Replaces ``k``, or is
+        capped by it.
     time_limit_s : float
         HiGHS time limit per solve, seconds (> 0).
     cutoff_minutes : float, optional
@@ -247,12 +248,6 @@ class SitingOptions:
         if isinstance(self.cost, Mapping):
             put(self, "cost", dict(self.cost))
         put(self, "budget", _positive(self.budget, "budget"))
-        if self.budget is not None and self.cost is None:
-            msg = (
-                "budget needs cost: give each site's cost (a candidate column name or a "
-                "{site_id: cost} mapping) with the budget"
-            )
-            raise InputError(msg)
         put(self, "time_limit_s", _positive(self.time_limit_s, "time_limit_s", " seconds"))
         put(self, "cutoff_minutes", _positive(self.cutoff_minutes, "cutoff_minutes", " minutes"))
         curve: object = self.curve
@@ -267,6 +262,23 @@ class SitingOptions:
                 raise InputError(msg)
             put(self, "gap_min_people", g)
         put(self, "max_candidates", _count(self.max_candidates, "max_candidates"))
+
+    def __repr__(self) -> str:
+        """Show the fields that differ from the defaults; a table of sites by its size."""
+
+        def show(v: object) -> str:
+            if isinstance(v, pd.DataFrame):
+                return f"<table of {len(v)} sites>"
+            if isinstance(v, tuple):
+                return "(" + ", ".join(show(x) for x in v) + ("," if len(v) == 1 else "") + ")"
+            return repr(v)
+
+        changed = [
+            f"{f.name}={show(getattr(self, f.name))}"
+            for f in dataclasses.fields(self)
+            if f.name == "candidates" or getattr(self, f.name) != f.default
+        ]
+        return f"SitingOptions({', '.join(changed)})"
 
     @staticmethod
     def _candidates(value: object) -> tuple[CandidateSource, ...]:

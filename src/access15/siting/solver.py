@@ -178,18 +178,23 @@ def solve(
             \max \sum_S w_S u_S \;\equiv\;
             \min \sum_r a_r \min\big(c_r, \min_{j \in X} t_{rj}\big);
 
-        \text{center-zone:}\quad
+        \text{center (Hakimi 1965):}\quad
+            \min W, \quad W + \sum_l \delta_{rl} u_{S_{rl}} \ge c_r \;\forall r,
+            \; W \ge F;
+
+        \text{center-zone (worst township):}\quad
             \min W, \quad P_z W + \sum_{(r,l): r \in z} a_r \delta_{rl} u_{S_{rl}}
             \ge F_z + \sum_{r \in z} a_r c_r \;\forall z.
 
     The worst-cell center (Hakimi 1965; Daskin 1995) is solved exactly by bisection on the
-    answer, each step a set-covering feasibility MILP (see :func:`center_bisection`):
-    :math:`v` is attainable iff some feasible :math:`X` gives every row with :math:`c_r > v` a
-    site with :math:`c_r - s_{rj} \le v`. The worst-zone center is solved the same way, by
-    targets just below the incumbent, each a feasibility MILP over the minimal site sets that
-    bring each zone to the target (see :func:`center_zone_descent`); its root LP is far
-    tighter than that of the center-zone model above, which is the fallback when a zone has
-    too many such sets.
+    answer, each step a set-covering feasibility MILP
+    (:func:`~access15.siting.minmax.center_bisection`): :math:`v` is attainable iff some
+    feasible :math:`X` gives every row with :math:`c_r > v` a site with
+    :math:`c_r - s_{rj} \le v`. The worst-zone center is solved the same way, by targets just
+    below the incumbent, each a feasibility MILP over the minimal site sets that bring each
+    zone to the target (:func:`~access15.siting.minmax.center_zone_descent`); its root LP is
+    far tighter than that of the center-zone model above, which is the fallback when a zone
+    has too many such sets.
 
     Parameters
     ----------
