@@ -11,10 +11,18 @@ Tiny network (lon, lat in degrees, at the equator; 0.01 deg is ~1113 m east-west
 
 Drive: secondary 50 km/h -> ~80 s per segment; residential 25 km/h -> ~160 s per segment.
 Distances are WGS-84 geodesics, as in the library.
+
+Sections below: the tiny county; the runs shared by the output tests; real-data paths and county
+boundaries; random road networks; random site-selection instances with their brute-force
+optimum; the counties CSVs of the batch tests. Test modules import the plain helpers with
+``from conftest import ...`` (``tests`` is on ``pythonpath``); no test imports another test.
 """
 
 from __future__ import annotations
 
+import csv
+import hashlib
+import itertools
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
 
@@ -22,6 +30,8 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import rasterio
+import scipy.sparse as sp
+from hypothesis import strategies as st
 from pyproj import Geod
 from rasterio.transform import from_origin
 from shapely.geometry import box
@@ -296,3 +306,301 @@ def boundary_gaps_m(points_from, polygon_to) -> np.ndarray:
     near = shapely.get_coordinates(shapely.shortest_line(shapely.points(px, py), ring))[1::2]
     nlon, nlat = inv.transform(near[:, 0], near[:, 1])
     return np.asarray(Geod(ellps="WGS84").inv(xy[:, 0], xy[:, 1], nlon, nlat)[2])
+
+
+# --- random road networks, shared by tests/test_travel.py and tests/siting/test_problem.py
+def random_network(seed: int, n: int, m: int):
+    """A random drive network: ``n`` nodes, up to ``m`` edges of 1-100 s (no loops, no twins)."""
+    from access15.network import NetworkStats, RoadNetwork
+
+    rng = np.random.default_rng(seed)
+    u = rng.integers(0, n, m)
+    v = rng.integers(0, n, m)
+    keep = u != v
+    u, v = u[keep], v[keep]
+    t = rng.uniform(1.0, 100.0, len(u))
+    # drop parallel edges (the builder keeps only the fastest; mimic that here)
+    key = u * n + v
+    _, first = np.unique(key, return_index=True)
+    u, v, t = u[first], v[first], t[first]
+    stats = NetworkStats(0, 0, 0, n, 0, 1, 0.0)
+    return RoadNetwork(
+        mode="drive",
+        crs="EPSG:32649",
+        node_ids=np.arange(n, dtype=np.int64) + 1000,
+        lon=np.zeros(n),
+        lat=np.zeros(n),
+        x=np.zeros(n),
+        y=np.zeros(n),
+        edge_u=u,
+        edge_v=v,
+        edge_length_m=t,
+        edge_time_s=t,
+        edge_highway=np.array(["road"] * len(u), dtype=object),
+        stats=stats,
+    )
+
+
+# --- random site-selection instances and their brute-force optimum, shared by tests/siting/.
+# The raw objective of a set of sites is computed straight from the instance (no aggregation,
+# no savings form), so agreement with access15.solve is an independent check.
+def raw_value(kind, t, base, w, zone, sites):
+    """Objective of ``sites`` straight from the raw instance (no aggregation, no savings)."""
+    if kind == "coverage":
+        covered = t[list(sites)].any(axis=0) if sites else np.zeros(t.shape[1], dtype=bool)
+        return float(w[covered].sum())
+    v = base.copy()
+    for j in sites:
+        v = np.minimum(v, t[j])
+    if kind == "median":
+        return float(w @ v / w.sum())
+    if kind == "center":
+        return float(v.max())
+    out = []
+    for z in np.unique(zone):
+        s = zone == z
+        out.append(float(w[s] @ v[s] / w[s].sum()))
+    return max(out)
+
+
+def brute(kind, t, base, w, zone, m, *, k, budget, cost, must, exclude, site_zone, req):
+    """Best objective over every feasible set of sites (None when no set is feasible)."""
+    best = None
+    sizes = range(m + 1) if budget is not None else [k]
+    for size in sizes:
+        if budget is not None and k is not None and size > k:
+            continue
+        for combo in itertools.combinations(range(m), size):
+            if set(must) - set(combo) or set(exclude) & set(combo):
+                continue
+            if budget is not None and cost[list(combo)].sum() > budget + 1e-9:
+                continue
+            if any(not (site_zone[list(combo)] == z).any() for z in req):
+                continue
+            val = raw_value(kind, t, base, w, zone, combo)
+            if best is None or (val > best if kind == "coverage" else val < best):
+                best = val
+    return best
+
+
+@st.composite
+def instances(draw, kind):
+    """Small instances of one objective, with or without constraints."""
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    m = draw(st.integers(2, 6))
+    n = draw(st.integers(1, 18))
+    w = rng.integers(1, 60, n).astype(float)
+    zone = rng.integers(0, 3, n)
+    if kind == "coverage":
+        t = rng.random((m, n)) < 0.35
+        base = None
+    else:
+        base = rng.integers(5, 40, n).astype(float)
+        t = np.where(rng.random((m, n)) < 0.5, rng.integers(0, 45, (m, n)).astype(float), np.inf)
+        if draw(st.booleans()):  # ties between sites and with the current time
+            t = np.where(np.isfinite(t), np.round(t / 10) * 10, t)
+            base = np.round(base / 10) * 10 + 5
+    constrained = draw(st.booleans())
+    use_budget = constrained and draw(st.booleans())
+    k = draw(st.integers(0, m)) if not use_budget else draw(st.one_of(st.none(), st.integers(1, m)))
+    cost = rng.integers(1, 5, m).astype(float) if use_budget else np.ones(m)
+    budget = float(draw(st.integers(1, 10))) if use_budget else None
+    must = [int(rng.integers(m))] if constrained and draw(st.booleans()) else []
+    exclude = (
+        [j for j in [int(rng.integers(m))] if j not in must]
+        if constrained and draw(st.booleans())
+        else []
+    )
+    site_zone = rng.integers(0, 2, m)
+    req = sorted(set(rng.integers(0, 2, draw(st.integers(0, 2))).tolist())) if constrained else []
+    return {
+        "t": t,
+        "base": base,
+        "w": w,
+        "zone": zone,
+        "m": m,
+        "k": k,
+        "budget": budget,
+        "cost": cost,
+        "must": must,
+        "exclude": exclude,
+        "site_zone": site_zone,
+        "req": req,
+    }
+
+
+@st.composite
+def zone_instances(draw):
+    """Larger worst-township instances than ``instances``: the warm start is often beaten."""
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    m, n, nz = int(rng.integers(7, 11)), int(rng.integers(30, 80)), int(rng.integers(2, 6))
+    zone = rng.integers(0, nz, n)
+    zone[:nz] = np.arange(nz)  # every zone populated
+    site_zone = rng.integers(0, nz, m)
+    base = rng.integers(20, 60, n).astype(float)
+    # a site helps its own zone most, its neighbours a little
+    near = (np.abs(site_zone[:, None] - zone[None, :]) <= 1) & (rng.random((m, n)) < 0.7)
+    t = np.where(near, rng.integers(2, 50, (m, n)).astype(float), np.inf)
+    w = rng.integers(1, 200, n).astype(float)
+    k = int(rng.integers(2, 5))
+    must = [int(rng.integers(m))] if draw(st.booleans()) else []
+    exclude = [j for j in [int(rng.integers(m))] if j not in must] if draw(st.booleans()) else []
+    req = [int(site_zone[-1])] if draw(st.booleans()) and m - 1 not in exclude else []
+    return {
+        "t": t,
+        "base": base,
+        "w": w,
+        "zone": zone,
+        "m": m,
+        "k": k,
+        "budget": None,
+        "cost": np.ones(m),
+        "must": must,
+        "exclude": exclude,
+        "site_zone": site_zone,
+        "req": req,
+    }
+
+
+def problem(kind, inst, aggregate=True):
+    """The :class:`SitingProblem` of an instance."""
+    from access15.siting import SitingProblem
+
+    if kind == "coverage":
+        return SitingProblem.from_coverage(sp.csr_matrix(inst["t"]), inst["w"], aggregate=aggregate)
+    return SitingProblem.from_times(
+        inst["t"],
+        inst["base"],
+        inst["w"],
+        objective=kind,
+        zone=inst["zone"],
+        aggregate=aggregate,
+    )
+
+
+def constraints(inst):
+    """The constraints of an instance as :class:`access15.SiteConstraints`."""
+    import access15 as ax
+
+    return ax.SiteConstraints(
+        k=inst["k"],
+        budget=inst["budget"],
+        cost=inst["cost"],
+        must_include=inst["must"],
+        exclude=inst["exclude"],
+        site_zone=inst["site_zone"],
+        required_zones=inst["req"],
+    )
+
+
+def check_exact_equals_brute(kind, inst):
+    """Exact = enumeration; heuristics feasible, never better than it, bounds on the right side."""
+    import access15 as ax
+    from access15.siting import solve
+
+    prob = problem(kind, inst)
+    cons = constraints(inst)
+    best = brute(
+        kind,
+        inst["t"],
+        inst["base"],
+        inst["w"],
+        inst["zone"],
+        inst["m"],
+        k=inst["k"],
+        budget=inst["budget"],
+        cost=inst["cost"],
+        must=inst["must"],
+        exclude=inst["exclude"],
+        site_zone=inst["site_zone"],
+        req=inst["req"],
+    )
+    if best is None:
+        with pytest.raises(ax.InputError):
+            solve(prob, cons, method="exact")
+        return
+    sol = solve(prob, cons, method="exact", time_limit_s=30)
+    assert sol.proven, sol
+    assert sol.objective == pytest.approx(best, rel=1e-6, abs=1e-6)
+    # the reported objective is the raw objective of the sites returned, and they are feasible
+    sites = sol.sites.tolist()
+    raw = raw_value(kind, inst["t"], inst["base"], inst["w"], inst["zone"], sites)
+    assert raw == pytest.approx(sol.objective, rel=1e-6, abs=1e-6)
+    assert set(inst["must"]) <= set(sites)
+    assert not set(inst["exclude"]) & set(sites)
+    assert all((inst["site_zone"][sites] == z).any() for z in inst["req"])
+    if inst["budget"] is None:
+        assert len(sites) == inst["k"]
+    else:
+        assert inst["cost"][sites].sum() <= inst["budget"] + 1e-9
+    # heuristics are feasible and never beat the optimum; the bound is on the right side
+    for method in ("greedy", "swap"):
+        h = solve(prob, cons, method=method)
+        hv = raw_value(kind, inst["t"], inst["base"], inst["w"], inst["zone"], h.sites.tolist())
+        assert hv == pytest.approx(h.objective, rel=1e-6, abs=1e-6)
+        if kind == "coverage":
+            assert hv <= best + 1e-6
+            assert h.bound >= best - 1e-6
+        else:
+            assert hv >= best - 1e-6
+            assert h.bound <= best + 1e-6
+
+
+# --- counties CSVs of the batch tests (tests/batch/): rows, writers and small readers
+BATCH_HOSTILE = "<img src=x onerror=alert(1)>澜`${1}`"
+# (seed, size_km, townships, clinic_share): small and varied, well under a second each
+BATCH_GOOD = [(11, 6, 2, 0.7), (12, 8, 2, 0.2), (13, 7, 3, 0.7), (14, 9, 2, 0.0), (15, 6, 2, 0.7),
+              (16, 8, 3, 0.5)]  # fmt: skip
+BATCH_FIELDS = ["id", "name", "osm", "population", "boundary", "zones", "facilities", "k"]
+
+
+def write_csv(path: Path, rows: list[dict], fields: list[str] = BATCH_FIELDS) -> Path:
+    """Write ``rows`` as a counties CSV with the header ``fields``."""
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=fields)
+        w.writeheader()
+        w.writerows(rows)
+    return path
+
+
+def read_rows(counties: Path) -> list[dict]:
+    """Rows of counties.csv with absolute paths (for CSVs written elsewhere)."""
+    with open(counties / "counties.csv", encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    for r in rows:
+        for key in ("osm", "population", "boundary", "zones"):
+            if r[key]:
+                r[key] = str(counties / r[key])
+    return rows
+
+
+def row(cid: str, folder: str, **kw: object) -> dict:
+    """One county row whose files are the generated county in ``folder``."""
+    return {
+        "id": cid,
+        "name": "",
+        "osm": f"{folder}/county.osm.pbf",
+        "population": f"{folder}/population.tif",
+        "boundary": f"{folder}/county.geojson",
+        "zones": f"{folder}/townships.geojson",
+        "facilities": "",
+        "k": 2,
+        **kw,
+    }
+
+
+def events(out: Path, spec, run_id: str, event: str) -> int:
+    """How many ``event`` lines of run ``run_id`` the county's attempt log holds."""
+    from access15.batch import read_log
+
+    return sum(1 for e in read_log(out, spec) if e["run_id"] == run_id and e["event"] == event)
+
+
+def snapshot(folder: Path) -> dict[str, tuple[int, str]]:
+    """Every file of ``folder``: (mtime in ns, sha256)."""
+    return {
+        p.name: (p.stat().st_mtime_ns, hashlib.sha256(p.read_bytes()).hexdigest())
+        for p in sorted(folder.iterdir())
+    }

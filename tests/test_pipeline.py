@@ -1,6 +1,6 @@
 """One county end to end (access15.pipeline): typed inputs and options, everything computed once.
 
-The sample county's outputs are checked in tests/test_cli.py (through ``access15 demo``); here
+The sample county's outputs are checked in tests/cli/test_cli.py (through ``access15 demo``); here
 the tiny hand-made county of conftest: the options are checked when made, the old keyword form
 still gives the same run, and the display bands are computed once and shared by the map and
 ``isochrones.geojson``.

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import access15 as ax
 from access15.network import NetworkStats, RoadNetwork
-from conftest import OSM_CA, require_shared
+from conftest import OSM_CA, random_network, require_shared
 
 
 @pytest.mark.slow
@@ -39,35 +39,6 @@ def test_nearest_times_equal_networkx_on_real_osm(name):
     finite = np.isfinite(ref_s.to_numpy())
     assert finite.all()  # strongly connected: every node reaches a facility
     np.testing.assert_allclose(got.to_numpy(), ref_s.to_numpy(), rtol=0, atol=1e-6)
-
-
-def _random_network(seed: int, n: int, m: int) -> RoadNetwork:
-    rng = np.random.default_rng(seed)
-    u = rng.integers(0, n, m)
-    v = rng.integers(0, n, m)
-    keep = u != v
-    u, v = u[keep], v[keep]
-    t = rng.uniform(1.0, 100.0, len(u))
-    # drop parallel edges (the builder keeps only the fastest; mimic that here)
-    key = u * n + v
-    _, first = np.unique(key, return_index=True)
-    u, v, t = u[first], v[first], t[first]
-    stats = NetworkStats(0, 0, 0, n, 0, 1, 0.0)
-    return RoadNetwork(
-        mode="drive",
-        crs="EPSG:32649",
-        node_ids=np.arange(n, dtype=np.int64) + 1000,
-        lon=np.zeros(n),
-        lat=np.zeros(n),
-        x=np.zeros(n),
-        y=np.zeros(n),
-        edge_u=u,
-        edge_v=v,
-        edge_length_m=t,
-        edge_time_s=t,
-        edge_highway=np.array(["road"] * len(u), dtype=object),
-        stats=stats,
-    )
 
 
 def _line_network(times_s: list[float]) -> RoadNetwork:
@@ -104,7 +75,7 @@ def _line_network(times_s: list[float]) -> RoadNetwork:
 def test_nearest_facility_equals_networkx_on_random_graphs(seed, n, density, n_src, zero_legs):
     # zero_legs: share of sources with no last mile (all zero takes scipy's direct path, mixed
     # and none the virtual-node path; both must give networkx's times and a true source)
-    net = _random_network(seed, n, max(1, int(n * density)))
+    net = random_network(seed, n, max(1, int(n * density)))
     rng = np.random.default_rng(seed + 1)
     src = rng.choice(n, size=min(n_src, n), replace=False)
     leg = rng.uniform(0, 50, len(src))
@@ -185,7 +156,7 @@ def test_pair_times_cutoff_is_inclusive_and_zero_allowed():
 @settings(max_examples=30, deadline=None)
 @given(seed=st.integers(0, 2**31), n=st.integers(2, 30), cutoff=st.floats(1.0, 300.0))
 def test_times_from_each_equals_brute_force(seed, n, cutoff):
-    net = _random_network(seed, n, 3 * n)
+    net = random_network(seed, n, 3 * n)
     rng = np.random.default_rng(seed + 2)
     src = rng.choice(n, size=min(3, n), replace=False)
     leg = rng.uniform(0, 20, len(src))
@@ -209,7 +180,7 @@ def test_times_from_each_equals_brute_force(seed, n, cutoff):
     threads=st.integers(1, 3),
 )
 def test_pair_times_targets_subset_equals_brute_force(seed, n, cutoff, threads):
-    net = _random_network(seed, n, 3 * n)
+    net = random_network(seed, n, 3 * n)
     rng = np.random.default_rng(seed + 3)
     src = rng.choice(n, size=min(5, n), replace=False)
     tgt = rng.choice(n, size=max(1, n // 2), replace=False)
@@ -232,23 +203,6 @@ def test_pair_times_targets_subset_equals_brute_force(seed, n, cutoff, threads):
         assert got[key] == pytest.approx(t, abs=1e-6)
     dense = pt.to_csr().toarray()
     assert dense.shape == (len(src), len(tgt))
-
-
-@settings(max_examples=30, deadline=None)
-@given(seed=st.integers(0, 2**31), n=st.integers(3, 30), limit=st.floats(5.0, 300.0))
-def test_coverage_matrix_equals_dense_brute_force(seed, n, limit):
-    from access15.siting import coverage_matrix
-
-    net = _random_network(seed, n, 3 * n)
-    rng = np.random.default_rng(seed + 4)
-    sites = rng.choice(n, size=min(4, n), replace=False)
-    site_leg = rng.uniform(0, 10, len(sites))
-    cells = rng.integers(0, n, 3 * n)  # several cells per node
-    first = rng.uniform(0, 60, len(cells))
-    got = coverage_matrix(net, sites, site_leg, cells, first, limit).toarray()
-    dense = ax.times_from_each(net, sites, leg_s=site_leg)
-    want = first[None, :] + dense[:, cells] <= limit
-    np.testing.assert_array_equal(got, want)
 
 
 @pytest.mark.slow

@@ -163,13 +163,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--functions", nargs="*", help="only these functions (default: all)")
     ap.add_argument("--max", type=int, default=0, help="sample at most this many mutants")
     ap.add_argument("--seed", type=int, default=0, help="seed of the sample")
+    ap.add_argument("--only", type=int, nargs="*", help="run only these mutant numbers (#N)")
     ap.add_argument("--timeout", type=float, default=300.0, help="seconds per mutant run")
     ap.add_argument("tests", nargs="+", help="pytest arguments (after --)")
     args = ap.parse_args(argv)
     module = args.module.resolve()
     rel = module.relative_to(ROOT / "src")
     found = mutants(module, set(args.functions) if args.functions else None)
-    if args.max and len(found) > args.max:
+    if args.only:
+        found = [m for m in found if m.index in set(args.only)]
+    elif args.max and len(found) > args.max:
         found = sorted(random.Random(args.seed).sample(found, args.max), key=lambda m: m.index)
     scratch = Path(tempfile.mkdtemp(prefix="access15-mutate-"))
     shutil.copytree(ROOT / "src", scratch / "src")

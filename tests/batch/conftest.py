@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from _batch_data import GOOD, HOSTILE, row, write_csv
 from access15.batch import BatchResult, CountySpec, read_counties, run_batch
 from access15.datasets import generate_county
+from conftest import BATCH_GOOD, BATCH_HOSTILE, row, write_csv
 
 
 @pytest.fixture(scope="package")
@@ -18,14 +18,14 @@ def counties(tmp_path_factory) -> Path:
     """Folder with 6 generated counties, a broken one (corrupt PBF) and counties.csv."""
     root = tmp_path_factory.mktemp("counties")
     rows = []
-    for i, (seed, size, towns, clinics) in enumerate(GOOD):
+    for i, (seed, size, towns, clinics) in enumerate(BATCH_GOOD):
         generate_county(
             root / f"c{seed}",
             seed=seed,
             size_km=size,
             townships=towns,
             clinic_share=clinics,
-            name=HOSTILE if i == 0 else None,
+            name=BATCH_HOSTILE if i == 0 else None,
         )
         rows.append(row(f"99{seed:04d}", f"c{seed}"))
     (root / "broken").mkdir()

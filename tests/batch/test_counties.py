@@ -9,11 +9,11 @@ import pytest
 import rasterio
 from shapely.geometry import shape
 
-from _batch_data import FIELDS, GOOD, row, write_csv
 from access15.batch import CountySpec, read_counties
 from access15.datasets import generate_county
 from access15.errors import InputError
 from access15.pipeline import county_config
+from conftest import BATCH_FIELDS, BATCH_GOOD, row, write_csv
 
 
 # ------------------------------------------------------------------------------ generator
@@ -36,7 +36,7 @@ def test_generated_counties_are_seeded_and_varied(tmp_path):
 # ------------------------------------------------------------------------------ CSV
 def test_read_counties_resolves_paths_and_defaults(counties):
     specs = read_counties(counties / "counties.csv")
-    assert [s.id for s in specs] == [*(f"99{g[0]:04d}" for g in GOOD), "broken"]
+    assert [s.id for s in specs] == [*(f"99{g[0]:04d}" for g in BATCH_GOOD), "broken"]
     s = specs[0]
     assert Path(s.osm).is_absolute()
     assert Path(s.osm) == (counties / "c11" / "county.osm.pbf").resolve()
@@ -73,7 +73,7 @@ def test_read_counties_reports_every_problem_at_once(tmp_path, counties):
         {**row("d", str(counties / "c11")), "mode": "boat", "minutes": "-5"},  # line 10
         {**row("e", str(counties / "c11")), "crs_in": "EPSG:0", "config": "bad.toml"},  # line 11
     ]
-    fields = [*FIELDS, "mode", "minutes", "crs_in", "config"]
+    fields = [*BATCH_FIELDS, "mode", "minutes", "crs_in", "config"]
     write_csv(tmp_path / "c.csv", rows, fields)
     with pytest.raises(InputError) as err:
         read_counties(tmp_path / "c.csv")

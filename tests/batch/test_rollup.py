@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from _batch_data import HOSTILE
 from access15.batch import CountySpec, batch_map
 from access15.batch.rollup import empty_record, summary_frame
 from access15.outputs.maps import escape_text
+from conftest import BATCH_HOSTILE
 
 
 def test_rollup_agrees_with_each_county_files(first_batch):
@@ -33,7 +33,7 @@ def test_rollup_agrees_with_each_county_files(first_batch):
         assert r["recommended_sites"] == ";".join(recs["site_id"])
         assert r["share_after"] == pytest.approx(recs["cumulative_share"].iloc[-1], abs=1e-6)
         assert r["network_nodes"] == summ["network"]["nodes"]
-    assert table.loc["990011", "name"] == HOSTILE
+    assert table.loc["990011", "name"] == BATCH_HOSTILE
     assert table["covered_share"].dropna().nunique() == 6  # the counties differ
     assert len(res.failed) == 1
     assert set(res.outputs) == {"summary.csv", "summary.parquet", "map.html", "batch.json"}
@@ -56,7 +56,7 @@ def test_map_is_offline_and_escapes_names(first_batch):
     html = (first_batch.out / "map.html").read_text(encoding="utf-8")
     assert "<img src=x" not in html
     assert "${1}" not in html
-    escaped = escape_text(HOSTILE)  # as written into the GeoJSON of the map (JSON-encoded)
+    escaped = escape_text(BATCH_HOSTILE)  # as written into the GeoJSON of the map (JSON-encoded)
     assert json.dumps(escaped)[1:-1].replace("&", "\\u0026") in html
     assert 'src="http' not in html
     assert 'href="http' not in html

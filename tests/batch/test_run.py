@@ -24,11 +24,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from _batch_data import events, read_rows, snapshot, write_csv
 from access15.batch import BatchOptions, is_complete, read_counties, read_log, run_batch
 from access15.batch import run as batch_run
 from access15.errors import InputError
 from access15.pipeline import run_county
+from conftest import events, read_rows, snapshot, write_csv
 
 
 def test_batch_runs_each_good_county_exactly_once(first_batch):

@@ -1,4 +1,4 @@
-"""Write the recorded Nominatim/Overpass responses used by ``tests/io/test_osm_download.py``.
+"""Write the recorded Nominatim/Overpass responses used by ``tests/io/osm/test_download.py``.
 
 There is no internet where access15 is developed and tested, so these "recorded" responses are
 **synthesized from the synthetic sample county** (``data/sample/sample_county.osm.pbf``), not

@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 
 import access15 as ax
 from access15.siting import SitingProblem, solve
+from access15.siting.constraints import make_rules
+from access15.siting.heuristics import greedy
 
 
 def _brute_best(cover: np.ndarray, w: np.ndarray, k: int) -> float:
@@ -172,3 +174,85 @@ def test_budget_greedy_at_least_best_single_site(seed):
     sol = solve(prob, ax.SiteConstraints(budget=budget, cost=cost), method="greedy")
     assert cost[sol.sites].sum() <= budget + 1e-9
     assert sol.objective >= single - 1e-9
+
+
+@settings(max_examples=80, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_must=st.integers(0, 2), priced=st.booleans())
+def test_greedy_gains_are_true_increments_with_required_sites_and_budgets(seed, n_must, priced):
+    """Each listed gain is what adding that site adds to the sites before it, required ones first.
+
+    With a budget and no K, no site that adds nothing is bought, the budget holds, and the
+    plan is at least as good as the required sites plus the best affordable single site.
+    """
+    rng = np.random.default_rng(seed)
+    m, n = int(rng.integers(3, 8)), int(rng.integers(4, 40))
+    t = rng.random((m, n)) < 0.3
+    w = rng.integers(1, 50, n).astype(float)
+    must = sorted(rng.choice(m, size=n_must, replace=False).tolist())
+    cost = rng.choice([0.5, 1.0, 2.0, 3.0], m) if priced else np.ones(m)
+    prob = SitingProblem.from_coverage(sp.csr_matrix(t), w)
+
+    def covered(sites):
+        return float(w[t[list(sites)].any(axis=0)].sum()) if len(sites) else 0.0
+
+    spent = float(cost[must].sum())
+    budget = spent + float(rng.uniform(0.5, cost.sum() - spent + 0.5))
+    for cons in (
+        ax.SiteConstraints(k=min(m, n_must + 2), must_include=must),
+        ax.SiteConstraints(budget=budget, cost=cost, must_include=must),
+    ):
+        sol = solve(prob, cons, method="greedy")
+        picks = sol.sites.tolist()
+        assert picks[: len(must)] == must
+        for i, j in enumerate(picks):
+            assert sol.gains[i] == pytest.approx(covered(picks[: i + 1]) - covered(picks[:i])), j
+        assert sol.objective == pytest.approx(covered(picks))
+        if cons.budget is not None:
+            assert cost[picks].sum() <= budget + 1e-9
+            # in the order bought, every site beyond the required ones adds someone (a later
+            # purchase can still make an earlier one redundant: the ranked list then shows +0)
+            bought, step_gains = greedy(prob, make_rules(m, cons))
+            assert bought[: len(must)] == must
+            for i, j in enumerate(bought):
+                assert step_gains[i] == pytest.approx(
+                    covered(bought[: i + 1]) - covered(bought[:i])
+                )
+                assert i < len(must) or step_gains[i] > 0, j
+            singles = [
+                covered([*must, j])
+                for j in range(m)
+                if j not in must and spent + cost[j] <= budget + 1e-9
+            ]
+            assert sol.objective >= max(singles, default=covered(must)) - 1e-9
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), objective=st.sampled_from(["center", "center-zone"]))
+def test_minmax_greedy_takes_the_best_next_site_by_brute_force(seed, objective):
+    """Each greedy step of the min-max objectives picks the site giving the least objective
+    after it is added (worst cell, or worst zone's mean), ties broken by the least total time.
+    """
+    rng = np.random.default_rng(seed)
+    m, n = int(rng.integers(2, 7)), int(rng.integers(3, 30))
+    base = rng.uniform(10.0, 60.0, n).round(1)
+    times = np.where(rng.random((m, n)) < 0.5, rng.uniform(0.0, 60.0, (m, n)).round(1), np.inf)
+    w = rng.integers(1, 30, n).astype(float)
+    zone = rng.integers(0, 3, n)
+    prob = SitingProblem.from_times(times, base, w, objective=objective, zone=zone)
+    k = int(rng.integers(1, m + 1))
+    sol = solve(prob, k=k, method="greedy")
+    picks = sol.sites.tolist()
+    assert len(picks) == k
+
+    def keys(sites):
+        best = prob.best_savings(sites)
+        return prob.cost_of(best), float(prob.weights @ (prob.base - best))
+
+    for i, j in enumerate(picks):
+        before = picks[:i]
+        options = {c: keys([*before, c]) for c in range(m) if c not in before}
+        low = min(v[0] for v in options.values())
+        tied = {c: v for c, v in options.items() if v[0] <= low + 1e-9}
+        assert keys([*before, j])[0] == pytest.approx(low), (i, j, options)
+        assert keys([*before, j])[1] == pytest.approx(min(v[1] for v in tied.values())), (i, j)
+        assert sol.gains[i] == pytest.approx(keys(before)[0] - keys([*before, j])[0])

@@ -1,4 +1,4 @@
-"""The min-max target searches: zone patterns, the worst-township search and its fallback."""
+"""access15.siting.minmax: the worst-township target search and its fallback."""
 
 from __future__ import annotations
 
@@ -10,63 +10,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from _siting_instances import (
+from access15.siting import SitingProblem, solve
+from access15.siting import solver as solver_module
+from access15.siting.constraints import make_rules
+from access15.siting.minmax import center_zone_descent
+from conftest import (
     check_exact_equals_brute,
     constraints,
     problem,
     raw_value,
     zone_instances,
 )
-from access15.siting import SitingProblem, solve
-from access15.siting import solver as solver_module
-from access15.siting._kernels import zone_patterns
-from access15.siting.constraints import make_rules
-from access15.siting.minmax import center_zone_descent
 
 pytest.importorskip("highspy")
-
-
-def _zone_saving(d, a, b, subset):
-    best = b.copy()
-    for j in subset:
-        best = np.maximum(best, d[j])
-    return float(a @ best)
-
-
-@settings(max_examples=150, deadline=None)
-@given(seed=st.integers(0, 2**32 - 1), max_size=st.integers(1, 4), ties=st.booleans())
-def test_zone_patterns_are_exactly_the_minimal_sets(seed, max_size, ties):
-    """The compiled search lists every minimal set of <= max_size sites reaching the need,
-    and nothing else (checked against enumeration of all subsets)."""
-    rng = np.random.default_rng(seed)
-    n, nr = int(rng.integers(1, 8)), int(rng.integers(1, 12))
-    scale = 3 if ties else 1000  # few distinct values: many ties between sets
-    b = rng.integers(0, scale, nr).astype(float)
-    d = np.maximum(rng.integers(0, 2 * scale, (n, nr)).astype(float), b)
-    a = rng.integers(1, 20, nr).astype(float)
-    g0, full = float(a @ b), _zone_saving(d, a, b, range(n))
-    need = float(rng.uniform(g0, full + 1.0))
-    need = float(np.round(need)) if ties else need
-    eps = 1e-12 * max(1.0, full)
-    order = np.argsort(-(d @ a), kind="stable")
-    d = np.ascontiguousarray(d[order])
-    pats, overflow = zone_patterns(d, a, b, need, eps, max_size, 10**6)
-    assert not overflow
-    got = {tuple(sorted(int(i) for i in p if i >= 0)) for p in pats}
-    assert len(got) == len(pats)  # no set twice
-
-    def reaches(s):
-        return _zone_saving(d, a, b, s) >= need - eps
-
-    want = {()} if reaches(()) else set()
-    if not reaches(()):
-        for size in range(1, min(max_size, n) + 1):
-            for s in itertools.combinations(range(n), size):
-                if reaches(s) and not any(reaches(s[:i] + s[i + 1 :]) for i in range(len(s))):
-                    want.add(s)
-    assert got == want
-    if want and any(len(s) > 1 for s in want):
-        assert zone_patterns(d, a, b, need, eps, max_size, 0)[1]  # cap reached: flagged
 
 
 @settings(max_examples=60, deadline=None)

@@ -1,4 +1,7 @@
-"""SitingProblem: savings form, evaluation, aggregation that never changes an objective."""
+"""access15.siting.problem: the coverage matrix and SitingProblem.
+
+SitingProblem: savings form, evaluation, aggregation that never changes an objective.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import access15 as ax
-from _siting_instances import raw_value
-from access15.siting import SitingProblem
+from access15.siting import SitingProblem, coverage_matrix
+from conftest import random_network, raw_value
 
 
 @settings(max_examples=40, deadline=None)
@@ -55,3 +58,18 @@ def test_problem_inputs_are_checked():
         SitingProblem.from_times(np.eye(2), [3.0, 3.0], [1.0, 1.0], objective="center-zone")
     with pytest.raises(ax.InputError, match="objective 'fastest' is not one of"):
         SitingProblem.from_times(np.eye(2), [3.0, 3.0], [1.0, 1.0], objective="fastest")
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**31), n=st.integers(3, 30), limit=st.floats(5.0, 300.0))
+def test_coverage_matrix_equals_dense_brute_force(seed, n, limit):
+    net = random_network(seed, n, 3 * n)
+    rng = np.random.default_rng(seed + 4)
+    sites = rng.choice(n, size=min(4, n), replace=False)
+    site_leg = rng.uniform(0, 10, len(sites))
+    cells = rng.integers(0, n, 3 * n)  # several cells per node
+    first = rng.uniform(0, 60, len(cells))
+    got = coverage_matrix(net, sites, site_leg, cells, first, limit).toarray()
+    dense = ax.times_from_each(net, sites, leg_s=site_leg)
+    want = first[None, :] + dense[:, cells] <= limit
+    np.testing.assert_array_equal(got, want)

@@ -10,8 +10,8 @@ import scipy.sparse as sp
 from hypothesis import HealthCheck, given, settings
 
 import access15 as ax
-from _siting_instances import check_exact_equals_brute, instances
 from access15.siting import SitingProblem, lp_bound, solve
+from conftest import check_exact_equals_brute, instances
 
 pytest.importorskip("highspy")
 

@@ -20,6 +20,8 @@ from access15.siting.problem import SitingProblem
 
 __all__ = ["add_site", "fill_budget", "greedy", "rank_set", "swap"]
 
+_TIE_DECIMALS = 9  # min-max objectives (minutes) equal to this many decimals are ties
+
 
 def _site_gain(prob: SitingProblem, j: int, best: npt.NDArray[np.float64]) -> float:
     s = prob.savings
@@ -201,6 +203,9 @@ def _greedy_minmax(prob: SitingProblem, rules: Rules) -> tuple[list[int], list[f
                 break  # with a budget and no K, sites that change nothing are not bought
         else:
             key1, key2 = obj, tie
+        # objectives equal but for rounding noise (51.3 vs 51.300000000000004) are ties, so the
+        # total time decides between them, not the last bit of a float
+        key1 = np.round(key1, _TIE_DECIMALS)
         t = int(np.lexsort((cand, key2, key1))[0])
         j = int(cand[t])
         add_site(prob, j, best)

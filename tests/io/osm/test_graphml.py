@@ -1,4 +1,4 @@
-"""osmnx GraphML graphs as a road source, and the `load_osm` dispatcher.
+"""access15.io.osm.graphml: osmnx GraphML graphs as a road source.
 
 A graph osmnx builds from an OSM file and saves as GraphML must route exactly like the network
 access15 builds from that file directly.
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import geopandas as gpd
 import networkx as nx
 import numpy as np
 import osmnx as ox
@@ -16,20 +15,10 @@ import pytest
 from shapely.geometry import LineString, box
 
 import access15 as ax
-import access15.io.osm.load as osm_load
 from access15.errors import InputError
-from access15.io.osm import load_osm, read_graphml
-from conftest import write_tiny_osm
+from access15.io.osm import read_graphml
 
 MODES = ("drive", "ebike", "walk")
-
-
-@pytest.fixture
-def tiny_xml(tmp_path: Path) -> Path:
-    """The tiny county without its dangling node reference (osmnx refuses clipped ways)."""
-    p = write_tiny_osm(tmp_path / "tiny.osm")
-    p.write_text(p.read_text(encoding="utf-8").replace('<nd ref="9"/>', ""), encoding="utf-8")
-    return p
 
 
 @pytest.fixture(scope="module")
@@ -202,79 +191,3 @@ def test_read_graphml_errors(tmp_path, name, content, match):
     with pytest.raises(InputError, match=match) as e:
         read_graphml(p)
     assert "\n" not in str(e.value)
-
-
-# ---------------------------------------------------------------- load_osm
-
-
-@pytest.fixture
-def downloads(monkeypatch):
-    """Replace download_osm by a recorder (dispatch tests need no server)."""
-    calls: list[tuple[object, object]] = []
-
-    def fake(query, *, cache_dir=None):
-        calls.append((query, cache_dir))
-        return "downloaded"
-
-    monkeypatch.setattr(osm_load, "download_osm", fake)  # the name load_osm calls
-    return calls
-
-
-def test_load_osm_reads_files(tiny_xml, tmp_path, downloads):
-    graph = ox.graph_from_xml(tiny_xml, simplify=False, retain_all=True)
-    gml = _save(graph, tmp_path / "tiny.graphml")
-    for source in (tiny_xml, str(tiny_xml)):
-        osm = load_osm(source)
-        assert osm.source == str(tiny_xml)
-        assert len(osm.facilities) == 3
-    for source in (gml, str(gml)):
-        assert load_osm(source).source == str(gml)
-        assert len(load_osm(source).facilities) == 0
-    osm = load_osm(ax.sample_paths()["osm"])
-    assert load_osm(osm) is osm
-    assert downloads == []
-
-
-def test_load_osm_downloads_places_and_polygons(tmp_path, downloads, monkeypatch):
-    monkeypatch.chdir(tmp_path)  # a place name must not collide with a file here
-    poly = box(112.565, 27.385, 112.585, 27.403)
-    gdf = gpd.GeoDataFrame(geometry=[poly], crs="EPSG:4326")
-    assert load_osm("Anlan County") == "downloaded"
-    assert load_osm("安澜县", cache_dir=tmp_path) == "downloaded"
-    assert load_osm(poly) == "downloaded"
-    assert load_osm(gdf) == "downloaded"
-    assert downloads[0] == ("Anlan County", None)
-    assert downloads[1] == ("安澜县", tmp_path)
-    assert downloads[2][0] is poly
-    assert downloads[3][0] is gdf
-
-
-@pytest.mark.parametrize(
-    "source",
-    [
-        "county.osm.pbf",
-        "missing.osm",
-        "extract.osm.bz2",
-        "roads.graphml",
-        "data/anlan",
-        Path("Anlan County"),
-    ],
-)
-def test_load_osm_missing_path_is_not_found(tmp_path, monkeypatch, downloads, source):
-    monkeypatch.chdir(tmp_path)
-    with pytest.raises(InputError, match="not found") as e:
-        load_osm(source)
-    assert "\n" not in str(e.value)
-    assert downloads == []
-
-
-def test_load_osm_other_errors(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "roads.csv").write_text("a,b\n", encoding="utf-8")
-    with pytest.raises(InputError, match="unknown extension"):
-        load_osm("roads.csv")
-    (tmp_path / "sub").mkdir()
-    with pytest.raises(InputError, match="is not a file"):
-        load_osm("./sub")
-    with pytest.raises(InputError, match="cannot use a list as OSM source"):
-        load_osm([1, 2])

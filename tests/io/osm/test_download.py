@@ -33,7 +33,7 @@ import access15 as ax
 from access15.errors import DataDownloadError, InputError, NetworkError
 from access15.io.osm import download_osm
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+DATA = Path(__file__).resolve().parents[2] / "data"
 META = json.loads((DATA / "recorded_meta.json").read_text(encoding="utf-8"))
 WINDOW = Polygon(META["window"])
 COVERAGE = WINDOW.buffer(META["margin_deg"], join_style="mitre")

@@ -1,0 +1,61 @@
+"""access15.errors: every error is an Access15Error and the matching builtin."""
+
+from __future__ import annotations
+
+import pytest
+
+import access15 as ax
+from access15 import errors
+from access15.errors import (
+    Access15Error,
+    DataDownloadError,
+    InputError,
+    NetworkError,
+    SolverError,
+)
+
+BUILTIN = {
+    InputError: ValueError,
+    NetworkError: RuntimeError,
+    DataDownloadError: ConnectionError,
+    SolverError: RuntimeError,
+}
+
+
+def test_the_public_names_are_the_five_classes():
+    assert sorted(errors.__all__) == [
+        "Access15Error",
+        "DataDownloadError",
+        "InputError",
+        "NetworkError",
+        "SolverError",
+    ]
+    assert set(BUILTIN) | {Access15Error} == {getattr(errors, n) for n in errors.__all__}
+    for name in errors.__all__:
+        assert getattr(ax, name) is getattr(errors, name)
+
+
+def test_base_is_a_plain_exception():
+    assert Access15Error.__bases__ == (Exception,)
+    assert not issubclass(Access15Error, (ValueError, RuntimeError, ConnectionError))
+
+
+@pytest.mark.parametrize(("cls", "builtin"), list(BUILTIN.items()))
+def test_each_error_is_access15_and_its_builtin(cls, builtin):
+    assert cls.__bases__ == (Access15Error, builtin)
+    with pytest.raises(builtin, match=r"^what was wrong; what to do$"):
+        raise cls("what was wrong; what to do")
+    with pytest.raises(Access15Error) as e:
+        raise cls("x")
+    assert type(e.value) is cls
+    assert str(e.value) == "x"
+
+
+def test_errors_do_not_catch_each_other():
+    for cls in BUILTIN:
+        for other in BUILTIN:
+            assert issubclass(cls, other) == (cls is other)
+    assert not issubclass(InputError, RuntimeError)
+    assert not issubclass(NetworkError, ValueError)
+    assert not issubclass(DataDownloadError, (ValueError, RuntimeError))
+    assert issubclass(DataDownloadError, OSError)  # ConnectionError is an OSError
