@@ -10,7 +10,6 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 from rich.console import Console
-from rich.errors import MarkupError
 
 from access15.batch import BatchResult
 from access15.cli.summary import print_batch, print_run
@@ -239,12 +238,6 @@ def test_print_batch_lists_at_most_twenty_failures():
     assert "Failed counties" not in _text(c)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=(MarkupError, AssertionError),
-    reason="names from user files are read as rich markup: '[/]' raises MarkupError and "
-    "'[bold]' vanishes (bug reported, src/ not changed here)",
-)
 @pytest.mark.parametrize("name", ["[/]", "[bold]West[/bold]"])
 def test_print_run_prints_names_as_given(name):
     s = _summary(worst_zones=[{"name": name, "share_subcentre": 0.25}])
@@ -253,3 +246,12 @@ def test_print_run_prints_names_as_given(name):
     lines = _text(c)
     assert lines[0] == f"access15 — {name}"
     assert f"worst-served townships: {name} 25%" in lines
+
+
+@pytest.mark.parametrize("name", ["[/]", "[bold]West[/bold]", "[link=javascript:x]y[/link]"])
+def test_print_batch_prints_names_and_errors_as_given(name):
+    res = _batch(["failed"], [f"bad file {name}"])
+    res.summary.loc[res.summary.index[0], "name"] = name
+    c = _console()
+    print_batch(c, res)
+    assert any(f"| {name} |" in line and f"bad file {name}" in line for line in _text(c))

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ def print_run(console: Console, run: CountyRun, out: Path, *, synthetic: bool = 
     """
     s = run.coverage.summary
     label = " (synthetic sample county, not a real place)" if synthetic else ""
-    console.print(f"[bold]access15[/bold] — {run.boundary['name'].iloc[0]}{label}")
+    console.print(f"[bold]access15[/bold] — {escape(str(run.boundary['name'].iloc[0]))}{label}")
     console.print(
         f"population {s['population_total']:,.0f}; road network {run.network.n_nodes:,} nodes, "
         f"{run.network.stats.road_km:,.0f} km; facilities "
@@ -42,7 +43,7 @@ def print_run(console: Console, run: CountyRun, out: Path, *, synthetic: bool = 
     # data quality first: it says when a figure is not to be trusted
     if s.get("diagnostics"):
         for d in s["diagnostics"]:
-            console.print(f"[yellow]data quality:[/yellow] {d}", highlight=False)
+            console.print(f"[yellow]data quality:[/yellow] {escape(str(d))}", highlight=False)
     else:
         console.print("data quality: no warnings (road coverage, snapping, facility positions)")
     table = Table(title="Coverage by service level")
@@ -70,7 +71,9 @@ def print_run(console: Console, run: CountyRun, out: Path, *, synthetic: bool = 
     if s.get("worst_zones"):
         console.print(
             "worst-served townships: "
-            + ", ".join(f"{z['name']} {z[f'share_{head}']:.0%}" for z in s["worst_zones"][:3])
+            + ", ".join(
+                f"{escape(str(z['name']))} {z[f'share_{head}']:.0%}" for z in s["worst_zones"][:3]
+            )
         )
     g = s["gaps"]
     if g["clusters"]:
@@ -78,7 +81,7 @@ def print_run(console: Console, run: CountyRun, out: Path, *, synthetic: bool = 
         console.print(
             f"gaps: {g['significant_clusters']} uncovered clusters of ≥ "
             f"{g['min_people_significant']:g} people ({g['significant_population']:,.0f} "
-            f"people; largest {big['gap_id']}, {big['population']:,.0f} people, "
+            f"people; largest {escape(str(big['gap_id']))}, {big['population']:,.0f} people, "
             f"{big['max_minutes']:.0f} min) and {g['clusters'] - g['significant_clusters']} "
             f"scattered smaller groups ({g['population'] - g['significant_population']:,.0f} "
             "people); see gaps.geojson"
@@ -93,7 +96,7 @@ def print_run(console: Console, run: CountyRun, out: Path, *, synthetic: bool = 
     rec = run.recommendation
     if rec is not None:
         what = "Township centres to upgrade" if rec.upgrades_only else "Sites to upgrade or open"
-        t = Table(title=f"{what} first ({rec.level.label})")
+        t = Table(title=f"{what} first ({escape(rec.level.label)})")
         sens = run.sensitivity
         robust = (
             dict(zip(sens.stability["site_id"], sens.stability["share"], strict=True))
@@ -115,8 +118,8 @@ def print_run(console: Console, run: CountyRun, out: Path, *, synthetic: bool = 
                 extra.append(f"{round(share * n_scen)} ({share:.0%})")
             t.add_row(
                 str(r_.rank),
-                r_.site_id,
-                str(r_.name),
+                escape(str(r_.site_id)),
+                escape(str(r_.name)),
                 f"{r_.added_population:,.0f}",
                 f"{r_.cumulative_share:.1%}",
                 *extra,
@@ -126,7 +129,7 @@ def print_run(console: Console, run: CountyRun, out: Path, *, synthetic: bool = 
         console.print(
             f"method: {rec.method}; optimality {'proven' if rec.proven else 'NOT proven'}{gap}"
         )
-    console.print(f"outputs in {out}/: " + ", ".join(sorted(run.outputs)))
+    console.print(escape(f"outputs in {out}/: " + ", ".join(sorted(run.outputs))))
 
 
 def print_batch(console: Console, result: BatchResult) -> None:
@@ -151,9 +154,9 @@ def print_batch(console: Console, result: BatchResult) -> None:
         for col in ("id", "name", "attempts", "error"):
             t.add_column(col)
         for r in failed.head(20).itertuples():
-            t.add_row(str(r.id), str(r.name), str(r.attempts), str(r.error))
+            t.add_row(escape(str(r.id)), escape(str(r.name)), str(r.attempts), escape(str(r.error)))
         console.print(t)
     console.print(
-        f"outputs in {result.out_dir}/: summary.csv, summary.parquet, map.html, batch.json "
-        "and one folder per county"
+        escape(f"outputs in {result.out_dir}/: ")
+        + "summary.csv, summary.parquet, map.html, batch.json and one folder per county"
     )
