@@ -140,6 +140,7 @@ def write_tiny_county(
     *,
     county_name: str = "Tiny county",
     zone_names: tuple[str, str] = ("West", "East"),
+    zone_ids: tuple[str, str] = ("W", "E"),
 ) -> dict[str, Path]:
     """Write the tiny county's files (OSM XML, population GeoTIFF, boundary, two zones)."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -164,7 +165,7 @@ def write_tiny_county(
     ).to_file(county)
     zones = folder / "zones.geojson"
     gpd.GeoDataFrame(
-        {"zone_id": ["W", "E"], "name": list(zone_names)},
+        {"zone_id": list(zone_ids), "name": list(zone_names)},
         geometry=[box(99.995, -0.005, 100.015, 0.015), box(100.015, -0.005, 100.035, 0.015)],
         crs="EPSG:4326",
     ).to_file(zones)
@@ -202,10 +203,33 @@ def one_level_config(minutes: float, min_tier: int = 1):
 
 
 # --- runs shared by the map, figure, report, files and browser tests (once per session)
-HOSTILE_FACILITY = "<script>alert(1)</script>"
-HOSTILE_TEMPLATE = "${alert(2)}`);alert(3);(`\\"
-HOSTILE_TOWNSHIP = '"><img src=x onerror=alert(4)>'
-HOSTILE_EN = "</script><script>alert(5)</script>"
+# A name that Jinja2 would evaluate (folium renders its elements' output again as a template):
+# "j{{7*7}}j" would show "j49j", the comment would vanish and the call would create the folder
+# named by $ACCESS15_PWNED (see the ``pwned`` fixture), as crafted names once did. No quotes, so
+# HTML escaping alone leaves it intact. Every hostile name below ends with it.
+PWNED_ENV = "ACCESS15_PWNED"
+HOSTILE_JINJA = (
+    "j{{7*7}}j{#c#}{{ cycler.__init__.__globals__.os.makedirs("
+    f"cycler.__init__.__globals__.os.environ.{PWNED_ENV}, exist_ok=true) }}}}"
+)
+JINJA_EVALUATED = "j49j"
+HOSTILE_FACILITY = "<script>alert(1)</script>" + HOSTILE_JINJA
+HOSTILE_TEMPLATE = "${alert(2)}`);alert(3);(`\\" + HOSTILE_JINJA
+HOSTILE_TOWNSHIP = '"><img src=x onerror=alert(4)>' + HOSTILE_JINJA
+HOSTILE_EN = "</script><script>alert(5)</script>" + HOSTILE_JINJA
+HOSTILE_ID = "E" + HOSTILE_JINJA  # a township id
+
+
+@pytest.fixture(scope="session")
+def pwned(tmp_path_factory):
+    """The folder :data:`HOSTILE_JINJA` creates if a name runs as a template: must never exist.
+
+    ``$ACCESS15_PWNED`` names it for the whole session (a batch's worker processes inherit it).
+    """
+    path = tmp_path_factory.mktemp("pwned") / "created-by-a-name"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(PWNED_ENV, str(path))
+        yield path
 
 
 @pytest.fixture(scope="session")
@@ -227,18 +251,24 @@ SAMPLE_TITLE = "Synthetic sample county"
 
 
 def hostile_files(folder: Path) -> dict[str, Path]:
-    """Tiny-county files whose names try to inject HTML and JavaScript."""
+    """Tiny-county files whose names (OSM tags, township names and ids, county name) try to
+    inject HTML, JavaScript and Jinja2 templates."""
     facs = [dict(f) for f in DEFAULT_FACILITIES]
     facs[0]["name"] = xml_escape(HOSTILE_FACILITY)
     facs[0]["name_en"] = xml_escape(HOSTILE_EN)
     facs[1]["name"] = xml_escape(HOSTILE_TEMPLATE, {'"': "&quot;"})
+    facs[1]["name_en"] = xml_escape(HOSTILE_JINJA)
     return write_tiny_county(
-        folder, facs, county_name=HOSTILE_EN, zone_names=(HOSTILE_TOWNSHIP, "East")
+        folder,
+        facs,
+        county_name=HOSTILE_EN,
+        zone_names=(HOSTILE_TOWNSHIP, "East"),
+        zone_ids=("W", HOSTILE_ID),
     )
 
 
 @pytest.fixture(scope="session")
-def hostile(tmp_path_factory):
+def hostile(tmp_path_factory, pwned):
     """The hostile tiny county run once (K=1, robustness off), and its output folder."""
     import warnings
 
@@ -549,7 +579,7 @@ def check_exact_equals_brute(kind, inst):
 
 
 # --- counties CSVs of the batch tests (tests/batch/): rows, writers and small readers
-BATCH_HOSTILE = "<img src=x onerror=alert(1)>澜`${1}`"
+BATCH_HOSTILE = "<img src=x onerror=alert(1)>澜`${1}`" + HOSTILE_JINJA
 # (seed, size_km, townships, clinic_share): small and varied, well under a second each
 BATCH_GOOD = [(11, 6, 2, 0.7), (12, 8, 2, 0.2), (13, 7, 3, 0.7), (14, 9, 2, 0.0), (15, 6, 2, 0.7),
               (16, 8, 3, 0.5)]  # fmt: skip

@@ -100,6 +100,141 @@ def test_bad_speeds():
     with pytest.raises(ax.InputError) as exc:
         load_config_text("[speeds_kmh.boat]\nx = 3\n[speeds_kmh.drive]\nx = 0\n")
     assert "unknown mode 'boat'" in str(exc.value)
-    assert "speed for drive.x must be > 0 km/h" in str(exc.value)
-    with pytest.raises(ax.InputError, match="access speed for walk must be > 0"):
+    assert "speeds_kmh.drive.x must be > 0 km/h" in str(exc.value)
+    with pytest.raises(ax.InputError, match=r"access_kmh\.walk must be > 0"):
         ax.load_config(access_kmh={"walk": 0})
+
+
+# every type confusion and out-of-range value of the TOML schema: (TOML text, message part)
+BAD_TOML = [
+    (
+        '[speeds_kmh.drive]\nprimary = "fast"\n',
+        "speeds_kmh.drive.primary must be a number > 0 km/h, got 'fast'",
+    ),
+    ("speeds_kmh = 5\n", "speeds_kmh must be a table by mode"),
+    ("[speeds_kmh]\ndrive = 5\n", "speeds_kmh.drive must be a table of OSM highway classes"),
+    ("[speeds_kmh.drive]\nprimary = true\n", "speeds_kmh.drive.primary must be a number"),
+    ("[speeds_kmh.drive]\nprimary = inf\n", "speeds_kmh.drive.primary must be at most 1000 km/h"),
+    ("[speeds_kmh.drive]\nprimary = nan\n", "speeds_kmh.drive.primary must be > 0 km/h, got nan"),
+    ("[speeds_kmh.drive]\nprimary = [60]\n", "speeds_kmh.drive.primary must be a number"),
+    ("access_kmh = 4.5\n", "access_kmh must be a table by mode"),
+    ('[access_kmh]\nwalk = "slow"\n', "access_kmh.walk must be a number > 0 km/h"),
+    ("[access_kmh]\nwalk = inf\n", "access_kmh.walk must be at most 1000 km/h"),
+    ("[access_kmh]\nboat = 4\n", "access_kmh has unknown mode 'boat'"),
+    ('max_snap_m = "far"\n', "max_snap_m must be a number > 0 metres, got 'far'"),
+    ("max_snap_m = inf\n", "max_snap_m must be at most 100000 metres, got inf"),
+    ("max_snap_m = nan\n", "max_snap_m must be > 0 metres, got nan"),
+    ('k = "3"\n', "k must be a whole number >= 1, got '3'"),
+    ("k = 2.5\n", "k must be a whole number >= 1, got 2.5"),
+    ("k = true\n", "k must be a whole number >= 1, got True"),
+    ("k = [3]\n", "k must be a whole number >= 1, got [3]"),
+    ("k = -1\n", "k must be >= 1, got -1"),
+    ("upgrade_level = 3\n", "upgrade_level must be a service level name, got 3"),
+    ('upgrade_level = "x"\n', "upgrade_level 'x' is not one of"),
+    ("bands_minutes = 5\n", "bands_minutes must be a list of minutes"),
+    ('bands_minutes = ["5"]\n', "bands_minutes must be a list of minutes"),
+    ("bands_minutes = [nan]\n", "bands_minutes must be increasing and > 0, got [nan]"),
+    ("bands_minutes = []\n", "bands_minutes must be increasing and > 0, got []"),
+    ("bands_minutes = [5, inf]\n", "bands_minutes must be at most 1440 minutes"),
+    ("bands_minutes = [5, 1e9]\n", "bands_minutes must be at most 1440 minutes"),
+    ('referral_hospital_minutes = "30"\n', "referral_hospital_minutes must be a number > 0"),
+    ("referral_township_minutes = inf\n", "referral_township_minutes must be at most 1440"),
+    ("referral_township_minutes = 0\n", "referral_township_minutes must be > 0 minutes"),
+    ('tier_rules = [["amenity", "clinic"]]\n', "tier_rules #1 must be [key, value, tier]"),
+    ('tier_rules = [["amenity", "clinic", "2"]]\n', "tier_rules #1 must be [key, value, tier]"),
+    ('tier_rules = [["amenity", "clinic", 7]]\n', "with a tier 1-4"),
+    ('tier_rules = [["amenity", 1, 2]]\n', "tier_rules #1 must be [key, value, tier]"),
+    ("tier_rules = 5\n", "tier_rules must be a list of [key, value, tier] rules"),
+    ('tier_rules = ["amenity"]\n', "tier_rules #1 must be [key, value, tier]"),
+    ("levels = 5\n", "levels must be a non-empty list of [[levels]] tables"),
+    ("levels = []\n", "levels must be a non-empty list of [[levels]] tables"),
+    ("levels = [5]\n", "bad service level #1: must be a [[levels]] table"),
+    (
+        '[[levels]]\nname = "a"\nmin_tier = "1"\nminutes = 15\n',
+        "service level 'a': min_tier must be 1-4, got '1'",
+    ),
+    ('[[levels]]\nname = "a"\nmin_tier = 1.0\nminutes = 15\n', "min_tier must be 1-4, got 1.0"),
+    (
+        '[[levels]]\nname = "a"\nmin_tier = 1\nminutes = "15"\n',
+        "service level 'a': minutes must be a number",
+    ),
+    (
+        '[[levels]]\nname = "a"\nmin_tier = 1\nminutes = inf\n',
+        "service level 'a': minutes must be at most 1440",
+    ),
+    (
+        '[[levels]]\nname = "a"\nmin_tier = 1\nminutes = nan\n',
+        "service level 'a': minutes must be > 0",
+    ),
+    (
+        "[[levels]]\nname = 3\nmin_tier = 1\nminutes = 15\n",
+        "service level #1: name must be a non-empty text",
+    ),
+    (
+        '[[levels]]\nname = ""\nmin_tier = 1\nminutes = 15\n',
+        "service level #1: name must be a non-empty text",
+    ),
+    ('[[levels]]\nname = "a"\nmin_tier = 1\nminutes = 15\nlabel = 3\n', "label must be a text"),
+    (
+        '[[levels]]\nname = "a"\nmin_tier = 1\nminutes = 15\nmins = 3\n',
+        "bad service level #1: unknown key 'mins'",
+    ),
+    ("speed = inf\n", "unknown configuration keys ['speed']"),
+]
+
+
+@pytest.mark.parametrize(("text", "part"), BAD_TOML, ids=[t for t, _ in BAD_TOML])
+def test_every_type_and_range_is_checked(tmp_path, text, part):
+    path = tmp_path / "bad.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ax.InputError) as exc:
+        ax.load_config(path)
+    msg = str(exc.value)
+    assert msg.startswith(f"config {str(path)!r}: "), msg
+    assert part in msg, msg
+    assert "\n" not in msg
+
+
+def test_all_problems_of_a_file_in_one_message():
+    text = (
+        'k = "3"\nmax_snap_m = inf\nbands_minutes = [nan]\n'
+        'tier_rules = [["amenity", "clinic"]]\n[speeds_kmh.drive]\nprimary = "fast"\n'
+    )
+    with pytest.raises(ax.InputError) as exc:
+        load_config_text(text)
+    parts = str(exc.value).split(": ", 1)[1].split("; ")
+    assert len(parts) == 5, parts
+    assert parts[0] == "speeds_kmh.drive.primary must be a number > 0 km/h, got 'fast'"
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"max_snap_m": float("inf")},
+        {"bands_minutes": (float("nan"),)},
+        {"speeds_kmh": {"drive": {"primary": float("inf")}}},
+        {"access_kmh": {"drive": float("inf")}},
+        {"levels": (ax.ServiceLevel("basic", 1, float("inf")),), "upgrade_level": "basic"},
+        {"k": "3"},
+        {"tier_rules": (("amenity", "clinic"),)},
+        {"referral_hospital_minutes": float("nan")},
+    ],
+    ids=lambda kw: ",".join(kw),
+)
+def test_direct_config_refuses_the_same_values(kwargs):
+    with pytest.raises(ax.InputError, match=r"^invalid configuration: "):
+        ax.Config(**kwargs)
+
+
+def test_good_values_at_the_limits_are_kept(tmp_path):
+    text = (
+        'k = 1\nmax_snap_m = 100000\nbands_minutes = [1, 1440]\nupgrade_level = "day"\n'
+        "referral_hospital_minutes = 1440\n"
+        "[speeds_kmh.drive]\nprimary = 1000\n[access_kmh]\nwalk = 1\n"
+        '[[levels]]\nname = "day"\nmin_tier = 4\nminutes = 1440\nlabel = "a day"\n'
+    )
+    cfg = load_config_text(text)
+    assert cfg.max_snap_m == 100000
+    assert cfg.speeds_kmh["drive"]["primary"] == 1000.0
+    assert cfg.levels == (ax.ServiceLevel("day", 4, 1440.0, "a day"),)
+    assert cfg.bands_minutes == (1.0, 1440.0)

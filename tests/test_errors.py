@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import pytest
 
 import access15 as ax
@@ -9,8 +11,10 @@ from access15 import errors
 from access15.errors import (
     Access15Error,
     DataDownloadError,
+    DataWarning,
     InputError,
     NetworkError,
+    OutputError,
     SolverError,
 )
 
@@ -18,19 +22,24 @@ BUILTIN = {
     InputError: ValueError,
     NetworkError: RuntimeError,
     DataDownloadError: ConnectionError,
+    OutputError: OSError,
     SolverError: RuntimeError,
 }
 
 
-def test_the_public_names_are_the_five_classes():
+def test_the_public_names_are_the_errors_and_the_warning():
     assert sorted(errors.__all__) == [
         "Access15Error",
         "DataDownloadError",
+        "DataWarning",
         "InputError",
         "NetworkError",
+        "OutputError",
         "SolverError",
     ]
-    assert set(BUILTIN) | {Access15Error} == {getattr(errors, n) for n in errors.__all__}
+    assert set(BUILTIN) | {Access15Error, DataWarning} == {
+        getattr(errors, n) for n in errors.__all__
+    }
     for name in errors.__all__:
         assert getattr(ax, name) is getattr(errors, name)
 
@@ -59,3 +68,10 @@ def test_errors_do_not_catch_each_other():
     assert not issubclass(NetworkError, ValueError)
     assert not issubclass(DataDownloadError, (ValueError, RuntimeError))
     assert issubclass(DataDownloadError, OSError)  # ConnectionError is an OSError
+
+
+def test_data_warning_is_a_user_warning_not_an_error():
+    assert DataWarning.__bases__ == (UserWarning,)
+    assert not issubclass(DataWarning, Access15Error)
+    with pytest.warns(UserWarning, match="tolerated"):
+        warnings.warn("tolerated", DataWarning, stacklevel=1)

@@ -37,7 +37,12 @@ def test_nearest_times_equal_networkx_on_real_osm(name):
     )
     ref_s = pd.Series(ref).reindex(got.index).fillna(np.inf)
     finite = np.isfinite(ref_s.to_numpy())
-    assert finite.all()  # strongly connected: every node reaches a facility
+    # every road system is kept (real extracts have several): a node reaches a facility
+    # exactly when one is on its own system
+    served = np.zeros(net.n_parts, dtype=bool)
+    served[net.node_part[net.index_of(sources)]] = True
+    np.testing.assert_array_equal(finite, served[net.node_part])
+    assert finite.mean() > 0.9
     np.testing.assert_allclose(got.to_numpy(), ref_s.to_numpy(), rtol=0, atol=1e-6)
 
 

@@ -34,7 +34,8 @@ from scipy.spatial import cKDTree
 from access15._repr import card, fmt_frame, minutes, pct, people
 from access15.config import Config, ServiceLevel
 from access15.errors import InputError
-from access15.network import utm_epsg
+from access15.io.areas import check_zone_ids
+from access15.network import MIN_PART_NODES, utm_epsg
 from access15.travel import nearest_facility
 
 if TYPE_CHECKING:
@@ -116,8 +117,10 @@ class CoverageResult:
     ----------
     cells : DataFrame
         One row per populated cell: ``row``, ``col``, ``lon``, ``lat``, ``pop`` (people),
-        ``zone_id``, ``snap_m`` (metres), ``off_network`` and ``minutes_<level>`` (NaN when
-        off-network) for each service level.
+        ``zone_id``, ``snap_m`` (metres), ``off_network``, ``network_part`` (road system the
+        cell snaps to, 0 the largest, see :attr:`RoadNetwork.node_part`; -1 off-network) and
+        ``minutes_<level>`` (NaN when off-network or when no facility is on the cell's road
+        system) for each service level.
     surface : dict of str to ndarray
         Per level, the travel-time grid in minutes (float32, NaN outside the area, off-network or
         unreachable), on the population raster's grid.
@@ -134,7 +137,9 @@ class CoverageResult:
     population : DemandCells
         The demand the shares are of (its grid is the surface's grid).
     diagnostics : list of str
-        Warnings a planner should read before trusting the figures.
+        Warnings a planner should read before trusting the figures; first the data problems
+        tolerated while reading the inputs (:attr:`DemandCells.notes`, the facilities'
+        ``attrs["diagnostics"]``).
     bands : DataFrame
         Population per travel-time band of the first level (see :func:`time_bands`).
     gaps : GeoDataFrame
@@ -264,17 +269,22 @@ def weighted_gini(values: npt.ArrayLike, weights: npt.ArrayLike) -> float:
     return float(1.0 - np.sum((p[1:] - p[:-1]) * (lor[1:] + lor[:-1])))
 
 
-def _zone_index(population: DemandCells, zones: gpd.GeoDataFrame | None) -> npt.NDArray[np.int64]:
-    """Zone position (0-based, -1 for none) of every grid cell, by cell centre."""
+def _zone_index(
+    population: DemandCells,
+    zones: gpd.GeoDataFrame | None,
+    rows: npt.NDArray[np.int64],
+    cols: npt.NDArray[np.int64],
+) -> npt.NDArray[np.int64]:
+    """Zone position (0-based, -1 for none) of grid cells (``rows``, ``cols``), by cell centre."""
     if zones is None or zones.empty:
-        return np.full(population.shape, -1, dtype=np.int64)
+        return np.full(len(rows), -1, dtype=np.int64)
 
     z = zones.to_crs(population.crs)
     shapes = ((geom, i + 1) for i, geom in enumerate(z.geometry))
     grid = rasterize(
         shapes, out_shape=population.shape, transform=population.transform, fill=0, dtype="int32"
     )
-    return grid.astype(np.int64) - 1
+    return grid[rows, cols].astype(np.int64) - 1
 
 
 def zone_of_points(
@@ -337,7 +347,8 @@ def coverage(
     population : DemandCells
         A population grid (the surface covers every cell of the area) or points.
     zones : GeoDataFrame, optional
-        Township polygons with ``zone_id`` and ``name``; enables ``by_zone``.
+        Township polygons with ``zone_id`` and ``name``; enables ``by_zone``. A zone without
+        an id (null or blank) is refused with :class:`access15.InputError`.
     boundary : GeoDataFrame, optional
         Study area; facilities outside it are still used (people cross county lines) but
         reported.
@@ -350,39 +361,52 @@ def coverage(
         Cells, surface per level, shares, zone table, gaps and diagnostics.
     """
     cfg = config or Config()
+    if zones is not None:
+        check_zone_ids(zones)  # people in a zone without an id would vanish from by_zone
     fac = snap_facilities(network, facilities, config=cfg)
     speed_ms = cfg.access_kmh.get(network.mode, 4.5) / 3.6
-    diagnostics: list[str] = []
+    # data problems tolerated while reading the inputs (DataWarning), first
+    diagnostics: list[str] = [
+        *getattr(population, "notes", ()),
+        *facilities.attrs.get("diagnostics", ()),
+    ]
     grid_mode = _is_grid(population)
 
-    # every cell of the area, populated or not: the surface the numbers and the map share
-    if grid_mode:
-        rows, cols, lon, lat = population.cell_centres()
-    else:
-        rows = cols = np.full(len(population.pop), -1, dtype=np.int64)
-        lon, lat = population.lon, population.lat
-    node, snap_m = network.snap(lon, lat)
-    on = snap_m <= cfg.max_snap_m
-    first_s = snap_m / speed_ms
-    surface: dict[str, npt.NDArray[np.float32]] = {}
-    cell_minutes: dict[str, npt.NDArray[np.float64]] = {}
+    # seconds from every road node to the nearest facility of each level
+    t_nodes: dict[str, npt.NDArray[np.float64] | None] = {}
     for lv in cfg.levels:
         src = fac[(fac["tier"] >= lv.min_tier) & fac["on_network"]]
         if len(src) == 0:
             diagnostics.append(
                 f"no facility of tier >= {lv.min_tier} on the network: {lv.name} coverage is 0"
             )
-            minutes = np.full(len(rows), np.nan)
+            t_nodes[lv.name] = None
         else:
-            t_node, _ = nearest_facility(
+            t_nodes[lv.name], _ = nearest_facility(
                 network, src["node"].to_numpy(), leg_s=src["leg_s"].to_numpy()
             )
-            minutes = np.where(on, (first_s + t_node[node]) / 60.0, np.nan)
-        if grid_mode:
-            grid = np.full(population.shape, np.nan, dtype=np.float32)
-            grid[rows, cols] = minutes
-            surface[lv.name] = grid
-        cell_minutes[lv.name] = minutes
+    surface: dict[str, npt.NDArray[np.float32]] = {}
+    if grid_mode:
+        # the populated cells, and the surface over every cell of the area (populated or not),
+        # which the numbers and the map share, filled a band of rows at a time
+        area_mask = np.asarray(population.area_mask, dtype=bool)
+        keep = (population.pop > 0) & area_mask[population.row, population.col]
+        rows, cols = population.row[keep], population.col[keep]
+        lon, lat, pop_all = population.lon[keep], population.lat[keep], population.pop[keep]
+        surface, node, snap_m = _fill_surface(
+            network, population, cfg, speed_ms, t_nodes, rows, cols
+        )
+        zi = _zone_index(population, zones, rows, cols)
+    else:
+        rows = cols = np.full(len(population.pop), -1, dtype=np.int64)
+        lon, lat, pop_all = population.lon, population.lat, population.pop
+        node, snap_m = network.snap(lon, lat)
+        zi = zone_of_points(lon, lat, zones)
+    on = snap_m <= cfg.max_snap_m
+    first_s = snap_m / speed_ms
+    cell_minutes = {
+        lv.name: _cell_minutes(t_nodes[lv.name], node, on, first_s) for lv in cfg.levels
+    }
 
     _referral_chain(network, fac, cfg)
     if boundary is not None:
@@ -391,14 +415,6 @@ def coverage(
     else:
         fac["inside_area"] = True
 
-    if grid_mode:
-        pop_at = np.zeros(population.shape, dtype=np.float64)
-        pop_at[population.row, population.col] = population.pop
-        pop_all = pop_at[rows, cols]
-        zi = _zone_index(population, zones)[rows, cols]
-    else:
-        pop_all = population.pop
-        zi = zone_of_points(lon, lat, zones)
     populated = pop_all > 0
     zone_ids = (
         zones["zone_id"].astype(str).to_numpy() if zones is not None else np.array([], dtype=str)
@@ -419,6 +435,7 @@ def coverage(
             "node": node[populated],
             "snap_m": snap_m[populated],
             "off_network": ~on[populated],
+            "network_part": np.where(on, network.node_part[node], -1)[populated],
         }
     )
     for lv in cfg.levels:
@@ -471,11 +488,12 @@ def coverage(
             "the border), but check that this is intended"
         )
     st = network.stats
+    diagnostics.extend(_road_system_notes(network, fac, cells, cfg))
     if st.nodes_total and st.nodes_dropped / st.nodes_total > 0.05:
         diagnostics.append(
             f"{st.nodes_dropped:,} of {st.nodes_total:,} road nodes "
-            f"({st.nodes_dropped / st.nodes_total:.0%}) are in parts not connected to the main "
-            "network and were dropped"
+            f"({st.nodes_dropped / st.nodes_total:.0%}) were dropped: fragments not connected "
+            "to any road system and one-way dead ends that cannot be driven back"
         )
     if st.segments_missing_nodes:
         diagnostics.append(
@@ -509,6 +527,125 @@ def coverage(
         bands=bands,
         gaps=gaps,
     )
+
+
+_CHUNK_CELLS = 1 << 20  # grid cells routed at a time: bounds the temporaries (~200 B a cell)
+
+
+def _cell_minutes(
+    t_node: npt.NDArray[np.float64] | None,
+    node: npt.NDArray[np.int64],
+    on: npt.NDArray[np.bool_],
+    first_s: npt.NDArray[np.float64],
+) -> npt.NDArray[np.float64]:
+    """Minutes from cells to the nearest facility: first-mile walk + network time (+ last mile).
+
+    NaN for off-network cells, when no facility serves the level (``t_node`` None) and where
+    no facility is on the cell's road system (unreachable).
+    """
+    if t_node is None:
+        return np.full(len(node), np.nan)
+    t_cell = t_node[node]
+    return np.where(on & np.isfinite(t_cell), (first_s + t_cell) / 60.0, np.nan)
+
+
+def _fill_surface(
+    network: RoadNetwork,
+    population: DemandCells,
+    cfg: Config,
+    speed_ms: float,
+    t_nodes: dict[str, npt.NDArray[np.float64] | None],
+    rows: npt.NDArray[np.int64],
+    cols: npt.NDArray[np.int64],
+) -> tuple[dict[str, npt.NDArray[np.float32]], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """Travel-time surface per level over every area cell, a band of rows at a time.
+
+    Memory: the surfaces (float32, one per level) and the cells of one band
+    (:data:`_CHUNK_CELLS`), never arrays over every area cell at once.
+
+    Returns
+    -------
+    surface : dict of str to ndarray of float32
+        Minutes per level on the population grid; NaN outside the area, off-network or
+        unreachable.
+    node, snap_m : ndarray
+        Nearest road node and its distance (metres) of the cells (``rows``, ``cols``), which
+        must lie in the area.
+    """
+    h, w = population.shape
+    area = np.asarray(population.area_mask, dtype=bool)
+    surface = {lv.name: np.full((h, w), np.nan, dtype=np.float32) for lv in cfg.levels}
+    node_p = np.zeros(len(rows), dtype=np.int64)
+    snap_p = np.zeros(len(rows), dtype=np.float64)
+    lin_p = rows * w + cols
+    sorter = np.argsort(lin_p, kind="stable")
+    step = max(1, _CHUNK_CELLS // max(w, 1))
+    for r0 in range(0, h, step):
+        rr, cc = np.nonzero(area[r0 : r0 + step])
+        if len(rr) == 0:
+            continue
+        rr = rr.astype(np.int64) + r0
+        cc = cc.astype(np.int64)
+        lon, lat = population.centres_of(rr, cc)
+        node, snap_m = network.snap(lon, lat)
+        on = snap_m <= cfg.max_snap_m
+        first_s = snap_m / speed_ms
+        for lv in cfg.levels:
+            surface[lv.name][rr, cc] = _cell_minutes(t_nodes[lv.name], node, on, first_s)
+        if len(lin_p):
+            lin = rr * w + cc
+            at = np.minimum(np.searchsorted(lin_p, lin, sorter=sorter), len(lin_p) - 1)
+            hit = lin_p[sorter[at]] == lin
+            node_p[sorter[at[hit]]] = node[hit]
+            snap_p[sorter[at[hit]]] = snap_m[hit]
+    return surface, node_p, snap_p
+
+
+def _road_system_notes(
+    network: RoadNetwork, fac: gpd.GeoDataFrame, cells: pd.DataFrame, cfg: Config
+) -> list[str]:
+    """Diagnostics on road systems not connected to each other and on dropped fragments.
+
+    Each road system is routed on its own: a facility serves only people on its own system.
+    """
+    notes: list[str] = []
+    pop = cells["pop"].to_numpy()
+    total = float(pop.sum())
+    part = cells["network_part"].to_numpy()
+    if network.n_parts > 1 and total > 0:
+        per_part = np.bincount(part[part >= 0], weights=pop[part >= 0], minlength=network.n_parts)
+        head = cfg.levels[0]
+        src = fac[(fac["tier"] >= head.min_tier) & fac["on_network"]]
+        served = np.zeros(network.n_parts, dtype=bool)
+        served[network.node_part[src["node"].to_numpy(dtype=np.int64)]] = True
+        unserved = float(per_part[~served].sum())
+        note = (
+            f"{network.n_parts} road systems not connected to each other: "
+            f"{per_part[0] / total:.0%} of people on the largest; each is routed on its own "
+            "(a facility serves only its own system; see the cells' network_part)"
+        )
+        if unserved > 0:
+            note += (
+                f"; {unserved:,.0f} people live on systems with no facility of tier >= "
+                f"{head.min_tier} and are unreachable at {head.name}"
+            )
+        notes.append(note)
+    st = network.stats
+    if st.fragments_dropped:
+        affected = 0.0
+        if len(network.fragment_lon) and len(cells):
+            fx, fy = network.project(network.fragment_lon, network.fragment_lat)
+            cx, cy = network.project(cells["lon"].to_numpy(), cells["lat"].to_numpy())
+            d, _ = cKDTree(np.column_stack([fx, fy])).query(np.column_stack([cx, cy]))
+            near = (d < cells["snap_m"].to_numpy()) & (d <= cfg.max_snap_m)
+            affected = float(pop[near].sum())
+        notes.append(
+            f"{st.fragments_dropped:,} road fragment(s) of fewer than {MIN_PART_NODES} nodes "
+            f"({st.fragment_nodes:,} nodes) not connected to any road system were dropped; "
+            f"{affected:,.0f} people live nearer to them than to a kept road and were snapped "
+            "to the nearest kept road instead"
+        )
+    return notes
 
 
 def _referral_chain(network: RoadNetwork, fac: gpd.GeoDataFrame, cfg: Config) -> None:

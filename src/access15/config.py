@@ -15,8 +15,11 @@ GB 17761-2018 (e-bikes may not use expressways); walking is 4.5 km/h everywhere 
 from __future__ import annotations
 
 import json
+import math
+import numbers
 import tempfile
 import tomllib
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -24,9 +27,25 @@ from typing import Any
 
 from access15.errors import InputError
 
-__all__ = ["MODES", "Config", "ServiceLevel", "config_to_toml", "load_config"]
+__all__ = [
+    "MAX_MINUTES",
+    "MAX_SNAP_M",
+    "MAX_SPEED_KMH",
+    "MODES",
+    "Config",
+    "ServiceLevel",
+    "config_to_toml",
+    "load_config",
+]
 
 MODES = ("drive", "ebike", "walk")
+
+#: Longest time any threshold, band or time option may be, minutes (24 h).
+MAX_MINUTES = 1440.0
+#: Highest speed of a road class or of the first/last mile, km/h.
+MAX_SPEED_KMH = 1000.0
+#: Largest snapping distance to the road network, metres (100 km).
+MAX_SNAP_M = 100_000.0
 
 # km/h per OSM highway class and mode; a class missing for a mode is not usable by that mode.
 _DEFAULT_SPEEDS_KMH: dict[str, dict[str, float]] = {
@@ -143,6 +162,199 @@ TIER_NAMES = {
 }
 
 
+_LEVEL_KEYS = ("name", "min_tier", "minutes", "label")
+
+
+def _shown(value: object) -> str:
+    """``repr`` of a value for a message, cut to 40 characters."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _is_whole(value: object) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _float(value: Any) -> float:
+    """Return ``float(value)``, an integer too large for a float as an infinity."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+
+
+def _amount(value: object, what: str, unit: str, top: float) -> str | None:
+    """Return the problem of a number that must be in (0, ``top``] (NaN, inf refused), or None."""
+    if not _is_number(value):
+        return f"{what} must be a number > 0{unit}, got {_shown(value)}"
+    x = _float(value)
+    if not x > 0:
+        return f"{what} must be > 0{unit}, got {_shown(value)}"
+    if not x <= top:
+        return f"{what} must be at most {top:g}{unit}, got {_shown(value)}"
+    return None
+
+
+def _speed_problems(key: str, value: object, *, nested: bool) -> list[str]:
+    """Problems of ``speeds_kmh`` (``{mode: {class: km/h}}``) or ``access_kmh`` (``{mode: km/h}``).
+
+    ``nested`` is True for the tables of classes.
+    """
+    if not isinstance(value, Mapping):
+        example = f"[{key}.drive]" if nested else f"[{key}] with drive = 4.5"
+        return [f"{key} must be a table by mode ({example}), got {_shown(value)}"]
+    problems = []
+    for mode, table in value.items():
+        if mode not in MODES:
+            problems.append(f"{key} has unknown mode {mode!r} (use one of {', '.join(MODES)})")
+            continue
+        if not nested:
+            problems.append(_amount(table, f"{key}.{mode}", " km/h", MAX_SPEED_KMH) or "")
+            continue
+        if not isinstance(table, Mapping):
+            problems.append(
+                f"{key}.{mode} must be a table of OSM highway classes and km/h "
+                f"([{key}.{mode}] with primary = 60), got {_shown(table)}"
+            )
+            continue
+        for cls, v in table.items():
+            problems.append(_amount(v, f"{key}.{mode}.{cls}", " km/h", MAX_SPEED_KMH) or "")
+    return [x for x in problems if x]
+
+
+def _level_problems(value: object) -> tuple[list[str], list[str] | None]:
+    """Problems of ``levels``, and the level names (None when they are not all known)."""
+    if not isinstance(value, list | tuple) or not value:
+        return [
+            "levels must be a non-empty list of [[levels]] tables with name, min_tier and "
+            f"minutes, got {_shown(value)}"
+        ], None
+    problems: list[str] = []
+    names: list[str] | None = []
+    for i, lv in enumerate(value, start=1):
+        if not isinstance(lv, Mapping):
+            problems.append(
+                f"bad service level #{i}: must be a [[levels]] table with name, min_tier and "
+                f"minutes, got {_shown(lv)}"
+            )
+            names = None
+            continue
+        missing = [k for k in _LEVEL_KEYS[:3] if k not in lv]
+        unknown = [k for k in lv if k not in _LEVEL_KEYS]
+        if missing or unknown:
+            bad = [f"missing {', '.join(missing)}"] if missing else []
+            bad += [f"unknown key {', '.join(map(repr, unknown))}"] if unknown else []
+            problems.append(
+                f"bad service level #{i}: {' and '.join(bad)} (keys: name, min_tier, minutes, "
+                "optional label)"
+            )
+        name = lv.get("name")
+        if isinstance(name, str) and name.strip():
+            who = f"service level {name!r}"
+            if names is not None:
+                names.append(name)
+        else:
+            who = f"service level #{i}"
+            names = None
+            if "name" in lv:
+                problems.append(f"{who}: name must be a non-empty text, got {_shown(name)}")
+        if "min_tier" in lv and not (_is_whole(lv["min_tier"]) and lv["min_tier"] in TIER_NAMES):
+            problems.append(f"{who}: min_tier must be 1-4, got {_shown(lv['min_tier'])}")
+        if "minutes" in lv:
+            problems.append(_amount(lv["minutes"], f"{who}: minutes", "", MAX_MINUTES) or "")
+        if "label" in lv and not isinstance(lv["label"], str):
+            problems.append(f"{who}: label must be a text, got {_shown(lv['label'])}")
+    if names is not None and len(set(names)) != len(names):
+        problems.append(f"service level names must be unique, got {names}")
+    return [x for x in problems if x], names
+
+
+def _tier_rule_problems(value: object) -> list[str]:
+    """Problems of ``tier_rules``: a list of ``[key, value, tier]``."""
+    example = '[key, value, tier] rules such as ["amenity", "clinic", 2]'
+    if not isinstance(value, list | tuple):
+        return [f"tier_rules must be a list of {example}, got {_shown(value)}"]
+    problems = []
+    for i, rule in enumerate(value, start=1):
+        ok = (
+            isinstance(rule, list | tuple)
+            and len(rule) == 3
+            and isinstance(rule[0], str)
+            and isinstance(rule[1], str)
+            and _is_whole(rule[2])
+            and rule[2] in TIER_NAMES
+        )
+        if not ok:
+            problems.append(
+                f"tier_rules #{i} must be [key, value, tier] with a tier 1-4 "
+                f'(e.g. ["amenity", "clinic", 2]), got {_shown(rule)}'
+            )
+    return problems
+
+
+def _bands_problems(value: object) -> list[str]:
+    """Problems of ``bands_minutes``: increasing numbers in (0, MAX_MINUTES]."""
+    if not isinstance(value, list | tuple) or not all(_is_number(x) for x in value):
+        return [f"bands_minutes must be a list of minutes such as [5, 10, 15], got {_shown(value)}"]
+    b = [_float(x) for x in value]
+    if not b or not all(x > 0 for x in b) or b != sorted(set(b)):
+        return [f"bands_minutes must be increasing and > 0, got {_shown(list(value))}"]
+    if b[-1] > MAX_MINUTES:
+        return [f"bands_minutes must be at most {MAX_MINUTES:g} minutes, got {_shown(list(value))}"]
+    return []
+
+
+def _problems(d: Mapping[str, Any]) -> list[str]:
+    """Every type and range problem of the settings in ``d`` (plain data, as in TOML).
+
+    Parameters
+    ----------
+    d : mapping
+        Settings by name, as :meth:`Config.to_dict` gives them or a TOML file holds them
+        (tables as mappings, arrays as lists); keys absent are not checked.
+
+    Returns
+    -------
+    list of str
+        One line per problem, naming the key and the allowed values; empty when all is well.
+    """
+    problems: list[str] = []
+    if "speeds_kmh" in d:
+        problems += _speed_problems("speeds_kmh", d["speeds_kmh"], nested=True)
+    if "access_kmh" in d:
+        problems += _speed_problems("access_kmh", d["access_kmh"], nested=False)
+    if "max_snap_m" in d:
+        problems.append(_amount(d["max_snap_m"], "max_snap_m", " metres", MAX_SNAP_M) or "")
+    names: list[str] | None = None
+    if "levels" in d:
+        level_problems, names = _level_problems(d["levels"])
+        problems += level_problems
+    if "tier_rules" in d:
+        problems += _tier_rule_problems(d["tier_rules"])
+    if "upgrade_level" in d:
+        up = d["upgrade_level"]
+        if not isinstance(up, str):
+            problems.append(f"upgrade_level must be a service level name, got {_shown(up)}")
+        elif names is not None and up not in names:
+            problems.append(f"upgrade_level {up!r} is not one of {names}")
+    if "k" in d:
+        k = d["k"]
+        if not _is_whole(k):
+            problems.append(f"k must be a whole number >= 1, got {_shown(k)}")
+        elif k < 1:
+            problems.append(f"k must be >= 1, got {k}")
+    if "bands_minutes" in d:
+        problems += _bands_problems(d["bands_minutes"])
+    for key in ("referral_hospital_minutes", "referral_township_minutes"):
+        if key in d:
+            problems.append(_amount(d[key], key, " minutes", MAX_MINUTES) or "")
+    return [x for x in problems if x]
+
+
 def _frozen(mapping: dict[str, dict[str, float]]) -> MappingProxyType[str, Any]:
     return MappingProxyType({k: MappingProxyType(dict(v)) for k, v in mapping.items()})
 
@@ -191,39 +403,22 @@ class Config:
     referral_township_minutes: float = 15.0
 
     def __post_init__(self) -> None:
-        problems = []
-        for mode, table in self.speeds_kmh.items():
-            if mode not in MODES:
-                problems.append(f"unknown mode {mode!r} in speeds (use one of {', '.join(MODES)})")
-            for cls, v in table.items():
-                if not v > 0:
-                    problems.append(f"speed for {mode}.{cls} must be > 0 km/h, got {v}")
-        for mode, v in self.access_kmh.items():
-            if not v > 0:
-                problems.append(f"access speed for {mode} must be > 0 km/h, got {v}")
-        if not self.max_snap_m > 0:
-            problems.append(f"max_snap_m must be > 0 metres, got {self.max_snap_m}")
-        names = [lv.name for lv in self.levels]
-        if len(set(names)) != len(names):
-            problems.append(f"service level names must be unique, got {names}")
-        for lv in self.levels:
-            if not lv.minutes > 0:
-                problems.append(f"service level {lv.name!r}: minutes must be > 0, got {lv.minutes}")
-            if lv.min_tier not in TIER_NAMES:
-                problems.append(f"service level {lv.name!r}: min_tier must be 1-4")
-        if self.upgrade_level not in names:
-            problems.append(f"upgrade_level {self.upgrade_level!r} is not one of {names}")
-        if self.k < 1:
-            problems.append(f"k must be >= 1, got {self.k}")
-        b = list(self.bands_minutes)
-        if not b or any(x <= 0 for x in b) or b != sorted(set(b)):
-            problems.append(f"bands_minutes must be increasing and > 0, got {b}")
-        for name in ("referral_hospital_minutes", "referral_township_minutes"):
-            if not getattr(self, name) > 0:
-                problems.append(f"{name} must be > 0 minutes")
+        """Check the type and range of every setting; all problems in one error."""
+        problems = _problems(self._plain())
         if problems:
             msg = "invalid configuration: " + "; ".join(problems)
             raise InputError(msg)
+
+    def _plain(self) -> dict[str, Any]:
+        """Return the settings as plain data for :func:`_problems`, whatever their types."""
+        d: dict[str, Any] = {f: getattr(self, f) for f in self.__dataclass_fields__}
+        if isinstance(self.speeds_kmh, Mapping):
+            d["speeds_kmh"] = {
+                m: dict(t) if isinstance(t, Mapping) else t for m, t in self.speeds_kmh.items()
+            }
+        if isinstance(self.levels, list | tuple):
+            d["levels"] = [asdict(lv) if isinstance(lv, ServiceLevel) else lv for lv in self.levels]
+        return d
 
     def level(self, name: str) -> ServiceLevel:
         """Return the service level called ``name``.
@@ -299,6 +494,7 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> Config:
         The validated, frozen configuration.
     """
     data: dict[str, Any] = {}
+    where = "invalid configuration"
     if path is not None:
         p = Path(path)
         if not p.is_file():
@@ -307,13 +503,23 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> Config:
         try:
             data = tomllib.loads(p.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            msg = f"configuration file {str(p)!r} is not valid TOML ({exc}); fix or regenerate it"
+            reason = " ".join(str(exc).split())
+            msg = (
+                f"configuration file {str(p)!r} is not valid TOML ({reason}); fix or regenerate it"
+            )
             raise InputError(msg) from None
+        where = f"config {str(p)!r}"
     data.update({k: v for k, v in overrides.items() if v is not None})
     known = set(Config.__dataclass_fields__)
     unknown = sorted(set(data) - known)
+    problems = []
     if unknown:
-        msg = f"unknown configuration keys {unknown}; known keys: {sorted(known)}"
+        problems.append(f"unknown configuration keys {unknown}; known keys: {sorted(known)}")
+    # every setting's type and range, with the defaults of the keys not given (for the
+    # cross-checks, e.g. upgrade_level against the levels)
+    problems += _problems({**Config().to_dict(), **{k: data[k] for k in known & set(data)}})
+    if problems:
+        msg = f"{where}: " + "; ".join(problems)
         raise InputError(msg)
     kwargs: dict[str, Any] = {}
     if "speeds_kmh" in data:
@@ -326,11 +532,10 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> Config:
         merged_a.update({k: float(v) for k, v in data["access_kmh"].items()})
         kwargs["access_kmh"] = MappingProxyType(merged_a)
     if "levels" in data:
-        try:
-            kwargs["levels"] = tuple(ServiceLevel(**lv) for lv in data["levels"])
-        except TypeError as exc:
-            msg = f"bad service level in configuration ({exc}); keys: name, min_tier, minutes"
-            raise InputError(msg) from None
+        kwargs["levels"] = tuple(
+            ServiceLevel(lv["name"], int(lv["min_tier"]), float(lv["minutes"]), lv.get("label", ""))
+            for lv in data["levels"]
+        )
     if "tier_rules" in data:
         kwargs["tier_rules"] = tuple((str(k), str(v), int(t)) for k, v, t in data["tier_rules"])
     for key in (

@@ -13,7 +13,8 @@ import logging
 import math
 import os
 import re
-from dataclasses import asdict, dataclass
+import zipfile
+from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeGuard
@@ -38,7 +39,9 @@ if TYPE_CHECKING:
     from shapely.geometry.base import BaseGeometry
 
 __all__ = [
+    "MIN_PART_NODES",
     "NetworkStats",
+    "NoRoadsError",
     "RoadNetwork",
     "build_network",
     "geodesic_m",
@@ -47,6 +50,15 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+
+class NoRoadsError(InputError, NetworkError):
+    """The OSM data has no roads the travel mode can use: bad input, and no network to build.
+
+    An :class:`~access15.errors.InputError` (the command line exits with 2), and a
+    :class:`~access15.errors.NetworkError` as before.
+    """
+
 
 _ONEWAY_FWD = frozenset({"yes", "true", "1"})
 _ONEWAY_REV = frozenset({"-1", "reverse"})
@@ -69,6 +81,9 @@ ZONE_MAXSPEED_KMH = {
     "CN:living_street": 20.0,
     "CN:walk": 5.0,
 }
+MIN_PART_NODES = 10
+"""Road systems with fewer nodes than this (isolated driveways, stubs cut by an extract's clip)
+are dropped as fragments, counted in :class:`NetworkStats`; every larger system is kept."""
 _NUM = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(km/h|kmh|kph|mph)?\s*$", re.IGNORECASE)
 
 
@@ -152,6 +167,12 @@ class NetworkStats:
     """What happened while building a network (for diagnostics).
 
     Attributes are counts, except ``road_km`` (kilometres of routable road, both directions once).
+    ``components`` counts strongly connected components of the raw graph; ``parts`` the road
+    systems kept (parts not connected to each other, e.g. two valleys or an island: each keeps
+    its largest strongly connected core); ``fragments_dropped`` the parts under
+    :data:`MIN_PART_NODES` nodes dropped as fragments (isolated driveways, clipped stubs) and
+    ``fragment_nodes`` their nodes. ``nodes_dropped`` counts every node left out: fragment nodes
+    and nodes outside their part's core (one-way dead ends).
     """
 
     ways_read: int
@@ -162,6 +183,9 @@ class NetworkStats:
     components: int
     road_km: float
     simplified: bool = False
+    parts: int = 1
+    fragments_dropped: int = 0
+    fragment_nodes: int = 0
 
 
 @dataclass(frozen=True, repr=False)
@@ -188,6 +212,9 @@ class RoadNetwork:
         OSM ``highway`` class of each edge.
     stats : NetworkStats
     source : str
+    fragment_lon, fragment_lat : ndarray of float64
+        WGS-84 coordinates (degrees) of the nodes of dropped fragments (see
+        :class:`NetworkStats`), to count the people living nearest to them.
     """
 
     mode: str
@@ -204,12 +231,14 @@ class RoadNetwork:
     edge_highway: npt.NDArray[np.object_]
     stats: NetworkStats
     source: str = ""
+    fragment_lon: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    fragment_lat: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
 
     def __repr__(self) -> str:
         return (
             f"RoadNetwork(mode={self.mode!r}, {self.n_nodes:,} nodes, {self.n_edges:,} edges, "
             f"{self.stats.road_km:,.0f} km of road, crs={self.crs}, "
-            f"{self.stats.nodes_dropped:,} nodes outside the main component dropped)"
+            f"{self.n_parts} road system(s), {self.stats.nodes_dropped:,} nodes dropped)"
         )
 
     def _repr_html_(self) -> str:
@@ -221,10 +250,12 @@ class RoadNetwork:
             ("directed edges", f"{self.n_edges:,}"),
             ("road", f"{st.road_km:,.0f} km"),
             ("metric CRS", self.crs),
+            ("road systems", f"{self.n_parts:,} (not connected to each other)"),
             (
                 "dropped",
-                f"{st.nodes_dropped:,} of {st.nodes_total:,} nodes outside the largest strongly "
-                f"connected part; {st.segments_missing_nodes:,} segments with missing nodes",
+                f"{st.nodes_dropped:,} of {st.nodes_total:,} nodes ({st.fragments_dropped:,} "
+                f"fragments under {MIN_PART_NODES} nodes; one-way dead ends); "
+                f"{st.segments_missing_nodes:,} segments with missing nodes",
             ),
             ("ways", f"{st.ways_used:,} of {st.ways_read:,} used by this mode"),
             ("simplified", "yes (road chains contracted)" if st.simplified else "no"),
@@ -247,6 +278,28 @@ class RoadNetwork:
     def n_edges(self) -> int:
         """Number of directed edges."""
         return len(self.edge_u)
+
+    @cached_property
+    def node_part(self) -> npt.NDArray[np.int64]:
+        """Road system (connected part) of each node: 0 the largest by nodes, then 1, 2, ...
+
+        Parts are not connected to each other (two valleys, an island); inside one part every
+        node reaches every other.
+        """
+        n = self.n_nodes
+        if n == 0:
+            return np.zeros(0, dtype=np.int64)
+        g = sp.csr_matrix((np.ones(self.n_edges), (self.edge_u, self.edge_v)), shape=(n, n))
+        _, labels = connected_components(g, directed=True, connection="weak")
+        sizes = np.bincount(labels)
+        rank = np.empty(len(sizes), dtype=np.int64)
+        rank[np.argsort(-sizes, kind="stable")] = np.arange(len(sizes))
+        return rank[labels]
+
+    @property
+    def n_parts(self) -> int:
+        """Number of road systems (parts not connected to each other) in the network."""
+        return int(self.node_part.max()) + 1 if self.n_nodes else 0
 
     @cached_property
     def csr(self) -> sp.csr_matrix:
@@ -508,13 +561,17 @@ def build_network(
     mode: str = "drive",
     config: Config | None = None,
     simplify: bool = False,
+    min_part_nodes: int = MIN_PART_NODES,
 ) -> RoadNetwork:
     """Build the routable network of one mode from OSM arrays.
 
     Every pair of consecutive way nodes becomes an edge (no simplification: exact geometry).
     Edge speed is the class default of the mode, lowered to a parsed ``maxspeed`` where that is
-    lower; one-way tags are honoured for drive and e-bike. Only the largest strongly connected
-    component is kept, so every kept node can reach and be reached from every other.
+    lower; one-way tags are honoured for drive and e-bike. Every road system (part not
+    connected to the others: two valleys, an island) is kept with its largest strongly
+    connected core, so inside a part every kept node can reach and be reached from every other;
+    parts under ``min_part_nodes`` nodes are dropped as fragments and counted in ``stats``
+    (:attr:`RoadNetwork.node_part` tells the parts apart).
 
     Parameters
     ----------
@@ -527,11 +584,14 @@ def build_network(
         Contract the interior nodes of road chains (several times fewer nodes on OSM data).
         Times between the kept nodes are unchanged, but points snap only to kept nodes, so
         first-mile legs get longer: leave it off for coverage, use it for large batch routing.
+    min_part_nodes : int
+        Road systems with fewer nodes are dropped as fragments (default
+        :data:`MIN_PART_NODES`); the largest system is always kept.
 
     Returns
     -------
     RoadNetwork
-        CSR arrays of edge travel times (seconds) of the largest strongly connected component.
+        CSR arrays of edge travel times (seconds) of every road system kept.
     """
     cfg = config or Config()
     if mode not in MODES:
@@ -558,11 +618,16 @@ def build_network(
                 way_dir[i] = -1
     used = ~np.isnan(way_speed)
     if not used.any():
+        if n_ways == 0:
+            why = "no highway=* ways"
+        else:
+            classes = ways["highway"].astype(str).value_counts().index[:5]
+            why = f"{n_ways:,} highway ways ({', '.join(classes)}), none open to {mode}"
         msg = (
-            f"no roads usable by mode {mode!r} in {osm.source!r}; check that the file covers "
-            "the area and contains highway ways"
+            f"{osm.source!r} has no roads usable by mode {mode!r} ({why}); give an OSM extract "
+            "that covers the area's roads, or another travel mode"
         )
-        raise NetworkError(msg)
+        raise NoRoadsError(msg)
 
     counts = np.diff(osm.way_offsets)
     way_of_ref = np.repeat(np.arange(n_ways), counts)
@@ -572,8 +637,11 @@ def build_network(
     n_missing_seg = int(missing.sum())
     seg = seg[~missing]
     if len(seg) == 0:
-        msg = f"no complete road segments for mode {mode!r} in {osm.source!r}"
-        raise NetworkError(msg)
+        msg = (
+            f"{osm.source!r} has no complete road segments for mode {mode!r} (the ways' nodes "
+            "have no locations); export the extract with complete ways"
+        )
+        raise NoRoadsError(msg)
     a_ref, b_ref = seg, seg + 1
     w = way_of_ref[seg]
 
@@ -608,13 +676,13 @@ def build_network(
     n_all = len(node_ids)
     g = sp.csr_matrix((np.ones(len(eu)), (eu, ev)), shape=(n_all, n_all))
     n_comp, labels = connected_components(g, directed=True, connection="strong")
-    main = np.bincount(labels).argmax()
-    keep_node = labels == main
+    keep_node, n_parts, fragment, fragment_parts = _part_cores(g, labels, min_part_nodes)
     new_index = np.full(n_all, -1, dtype=np.int64)
     new_index[keep_node] = np.arange(int(keep_node.sum()))
     keep_edge = keep_node[eu] & keep_node[ev]
     eu, ev = new_index[eu[keep_edge]], new_index[ev[keep_edge]]
     el, et, eh = el[keep_edge], et[keep_edge], eh[keep_edge]
+    fragment_lon, fragment_lat = lon[fragment], lat[fragment]
     node_ids, lon, lat = node_ids[keep_node], lon[keep_node], lat[keep_node]
 
     # road length counted once per undirected pair (before any simplification)
@@ -645,6 +713,9 @@ def build_network(
         components=int(n_comp),
         road_km=road_km,
         simplified=simplify,
+        parts=n_parts,
+        fragments_dropped=int(fragment_parts),
+        fragment_nodes=int(fragment.sum()),
     )
     log.info("built %s network: %d nodes, %d edges", mode, len(node_ids), len(eu))
     return RoadNetwork(
@@ -662,10 +733,52 @@ def build_network(
         edge_highway=eh,
         stats=stats,
         source=osm.source,
+        fragment_lon=np.asarray(fragment_lon, dtype=np.float64),
+        fragment_lat=np.asarray(fragment_lat, dtype=np.float64),
     )
 
 
-_CACHE_FORMAT = 1
+def _part_cores(
+    g: sp.csr_matrix, strong: npt.NDArray[np.int32], min_part_nodes: int
+) -> tuple[npt.NDArray[np.bool_], int, npt.NDArray[np.bool_], int]:
+    """Nodes to keep: the largest strongly connected core of every road system big enough.
+
+    A road system is a weakly connected part of ``g`` (parts are not connected to each other:
+    two valleys, an island). Each keeps its largest strongly connected component (ties: the
+    lowest label), so every kept node reaches, and is reached from, every node of its part.
+    Systems whose core has fewer than ``min_part_nodes`` nodes are fragments and dropped,
+    except the largest system, which is always kept.
+
+    Returns
+    -------
+    keep : ndarray of bool
+        Nodes kept.
+    parts : int
+        Road systems kept.
+    fragment : ndarray of bool
+        Nodes of the dropped fragments (every node of those systems).
+    fragment_parts : int
+        Number of dropped fragments.
+    """
+    n_strong = int(strong.max()) + 1
+    _, weak = connected_components(g, directed=True, connection="weak")
+    sizes = np.bincount(strong, minlength=n_strong)
+    weak_of = np.zeros(n_strong, dtype=np.int64)
+    weak_of[strong] = weak
+    order = np.lexsort((np.arange(n_strong), -sizes, weak_of))  # per part: largest core first
+    first = np.ones(n_strong, dtype=bool)
+    first[1:] = weak_of[order[1:]] != weak_of[order[:-1]]
+    core = order[first]
+    big = sizes[core] >= min_part_nodes
+    big[np.argmax(sizes[core])] = True  # the largest system is always kept (ties: lowest label)
+    keep_core = np.zeros(n_strong, dtype=bool)
+    keep_core[core[big]] = True
+    kept_part = np.zeros(int(weak.max()) + 1, dtype=bool)
+    kept_part[weak_of[core[big]]] = True
+    return keep_core[strong], int(big.sum()), ~kept_part[weak], int((~big).sum())
+
+
+_CACHE_FORMAT = 2  # 2: every road system kept, fragments recorded
 
 
 def _cache_key(path: Path, mode: str, config: Config, simplify: bool) -> str:
@@ -697,6 +810,8 @@ def _save_network(net: RoadNetwork, path: Path) -> None:
             edge_time_s=net.edge_time_s,
             edge_class=codes.astype(np.int32),
             classes=classes.astype(str),
+            fragment_lon=net.fragment_lon,
+            fragment_lat=net.fragment_lat,
             meta=np.array(
                 json.dumps(
                     {
@@ -712,9 +827,18 @@ def _save_network(net: RoadNetwork, path: Path) -> None:
 
 
 def _load_network(path: Path) -> RoadNetwork:
-    with np.load(path, allow_pickle=False) as z:
+    """Read a compiled network written by :func:`_save_network`.
+
+    Raises
+    ------
+    ValueError
+        When the file's arrays disagree with each other (a damaged or foreign entry); a
+        truncated or garbled file raises what :func:`numpy.load` raises (``BadZipFile``,
+        ``EOFError``, ``KeyError``, ``OSError``, ``ValueError``; see :data:`_CACHE_ERRORS`).
+    """
+    with open(path, "rb") as f, np.load(f, allow_pickle=False) as z:
         meta = json.loads(str(z["meta"]))
-        return RoadNetwork(
+        net = RoadNetwork(
             mode=meta["mode"],
             crs=meta["crs"],
             node_ids=z["node_ids"],
@@ -729,7 +853,26 @@ def _load_network(path: Path) -> RoadNetwork:
             edge_highway=z["classes"].astype(object)[z["edge_class"]],
             stats=NetworkStats(**meta["stats"]),
             source=meta["source"],
+            fragment_lon=z["fragment_lon"],
+            fragment_lat=z["fragment_lat"],
         )
+    n, m = net.n_nodes, net.n_edges
+    nodes = (net.node_ids, net.lon, net.lat, net.x, net.y)
+    edges = (net.edge_u, net.edge_v, net.edge_length_m, net.edge_time_s, net.edge_highway)
+    fragments = net.fragment_lon.shape == net.fragment_lat.shape == (len(net.fragment_lon),)
+    if any(a.shape != (n,) for a in nodes) or any(a.shape != (m,) for a in edges) or not fragments:
+        msg = "array lengths disagree"
+        raise ValueError(msg)
+    ends = np.concatenate([net.edge_u, net.edge_v])
+    if len(ends) and (ends.min() < 0 or ends.max() >= n):
+        msg = "edges refer to nodes that do not exist"
+        raise ValueError(msg)
+    return net
+
+
+# what reading a damaged cache entry raises (np.load of a truncated zip: BadZipFile, EOFError;
+# a missing member: KeyError; bad JSON or arrays: ValueError; bad stats fields: TypeError)
+_CACHE_ERRORS = (OSError, EOFError, ValueError, KeyError, TypeError, zipfile.BadZipFile)
 
 
 def _is_file(source: object) -> TypeGuard[str | Path]:
@@ -766,8 +909,9 @@ def read_network(
     cache_dir : str or Path, optional
         Cache folder. For a file source the compiled network is stored under
         (file content sha256, mode, speed table, ``simplify``) as ``network-<key>.npz`` and
-        loaded from there afterwards; downloads are cached there too (default for downloads:
-        ``$ACCESS15_CACHE`` or ``~/.cache/access15``).
+        loaded from there afterwards; an entry that cannot be read back (truncated by a killed
+        run, garbled) is logged, removed and rebuilt. Downloads are cached there too (default
+        for downloads: ``$ACCESS15_CACHE`` or ``~/.cache/access15``).
 
     Returns
     -------
@@ -784,10 +928,18 @@ def read_network(
         cache_file = Path(cache_dir) / f"network-{key[:32]}.npz"
         if cache_file.is_file():
             try:
+                net = _load_network(cache_file)
+            except _CACHE_ERRORS as exc:  # damaged entry (e.g. a killed write): remove, rebuild
+                log.warning(
+                    "removing unreadable network cache %s (%s: %s); rebuilding it",
+                    cache_file,
+                    type(exc).__name__,
+                    exc,
+                )
+                cache_file.unlink(missing_ok=True)
+            else:
                 log.info("compiled network from cache %s", cache_file)
-                return _load_network(cache_file)
-            except (OSError, ValueError, KeyError) as exc:  # corrupt cache: rebuild
-                log.warning("ignoring unreadable network cache %s (%s)", cache_file, exc)
+                return net
     osm = load_osm(source, cache_dir=cache_dir)
     net = build_network(osm, mode=mode, config=cfg, simplify=simplify)
     if cache_file is not None:

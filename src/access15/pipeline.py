@@ -27,7 +27,7 @@ import shapely
 from access15._repr import card
 from access15.access import CoverageResult, coverage
 from access15.bands import isochrones
-from access15.config import MODES, Config, load_config
+from access15.config import MAX_MINUTES, MODES, Config, load_config
 from access15.errors import InputError
 from access15.io.areas import read_boundary, read_zones
 from access15.io.facilities import facilities_from_osm, read_facilities
@@ -35,6 +35,7 @@ from access15.io.osm import load_osm
 from access15.io.population import DemandCells, read_population
 from access15.network import RoadNetwork, build_network
 from access15.outputs.files import file_sha256, write_outputs
+from access15.outputs.folder import check_out_dir
 from access15.outputs.labels import resolve_lang
 from access15.outputs.maps import check_basemap, make_map
 from access15.siting import Recommendation, Sensitivity, recommend_upgrades, sensitivity
@@ -285,7 +286,8 @@ def county_config(
     k : int, optional
         Number of upgrades (``Config.k``).
     minutes : float, optional
-        Threshold of the headline (first) service level, minutes (> 0); its label follows.
+        Threshold of the headline (first) service level, minutes (> 0, at most 1440); its label
+        follows.
 
     Returns
     -------
@@ -300,6 +302,9 @@ def county_config(
     if minutes is not None:
         if not minutes > 0:
             msg = f"minutes must be > 0, got {minutes:g}"
+            raise InputError(msg)
+        if not minutes <= MAX_MINUTES:
+            msg = f"minutes must be at most {MAX_MINUTES:g} (24 h), got {minutes:g}"
             raise InputError(msg)
         head = dataclasses.replace(
             cfg.levels[0],
@@ -381,6 +386,8 @@ def run_county(
     if legacy or study is None:
         study, siting, outputs = _from_legacy(study, siting, outputs, legacy)
     out = outputs if outputs is not None else OutputOptions()  # checked when made
+    if out.out_dir is not None:
+        check_out_dir(out.out_dir)  # a refused folder fails before any work
     cfg = config or Config()
     timings: dict[str, float] = {}
     started = datetime.now(UTC)

@@ -14,7 +14,7 @@ from conftest import BATCH_GOOD, BATCH_HOSTILE, row, write_csv
 
 
 @pytest.fixture(scope="package")
-def counties(tmp_path_factory) -> Path:
+def counties(tmp_path_factory, pwned) -> Path:
     """Folder with 6 generated counties, a broken one (corrupt PBF) and counties.csv."""
     root = tmp_path_factory.mktemp("counties")
     rows = []
@@ -44,8 +44,11 @@ def counties(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="package")
-def client():
-    """A Dask LocalCluster of 2 worker processes (one thread each), shared by the package."""
+def client(pwned):
+    """A Dask LocalCluster of 2 worker processes (one thread each), shared by the package.
+
+    Made after ``pwned`` sets ``$ACCESS15_PWNED``, so the workers render maps with it set.
+    """
     from distributed import Client, LocalCluster
 
     with (

@@ -104,6 +104,31 @@ def test_read_counties_header_problems(tmp_path):
     assert "unknown columns 'populaton', 'zone'" in msg
 
 
+def test_problems_of_many_lines_are_one_line(tmp_path, counties):
+    bad = "bands_minutes = [nan]\nmax_snap_m = inf\n"
+    (tmp_path / "bad.toml").write_text(bad, encoding="utf-8")
+    rows = [
+        row("a", str(counties / "c11"), k="x"),  # line 2
+        {**row("b", str(counties / "c11")), "minutes": "inf"},  # line 3
+        {**row("c", str(counties / "c11")), "minutes": "1e9"},  # line 4
+        {**row("d", str(counties / "c11")), "config": "bad.toml"},  # line 5
+    ]
+    write_csv(tmp_path / "c.csv", rows, [*BATCH_FIELDS, "minutes", "config"])
+    with pytest.raises(InputError) as err:
+        read_counties(tmp_path / "c.csv")
+    msg = str(err.value)
+    assert "\n" not in msg
+    head, rest = msg.split(": ", 1)
+    assert head == f"counties file {str(tmp_path / 'c.csv')!r} has 4 problems (fix and rerun)"
+    assert rest.split("; line ") == [
+        "line 2: k 'x' is not a whole number",
+        "3: minutes must be at most 1440 (24 h), got inf",
+        "4: minutes must be at most 1440 (24 h), got 1e9",
+        f"5: config {str((tmp_path / 'bad.toml').resolve())!r}: max_snap_m must be at most "
+        "100000 metres, got inf; bands_minutes must be increasing and > 0, got [nan]",
+    ]
+
+
 def test_undecodable_csv_asks_for_utf8(tmp_path):
     (tmp_path / "c.csv").write_bytes(b"id,osm\n\xff\xff\n")  # neither UTF-8 nor GB18030
     with pytest.raises(InputError, match=r"cannot decode counties file .*CSV UTF-8"):

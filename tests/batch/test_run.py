@@ -24,7 +24,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from access15.batch import BatchOptions, is_complete, read_counties, read_log, run_batch
+from access15.batch import (
+    BatchOptions,
+    CountySpec,
+    is_complete,
+    read_counties,
+    read_log,
+    run_batch,
+)
 from access15.batch import run as batch_run
 from access15.errors import InputError
 from access15.pipeline import run_county
@@ -252,3 +259,56 @@ def test_cli_batch_local_cluster(counties, tmp_path):
     assert proc.returncode == 1
     assert "1 of 3 counties failed" in proc.stderr
     assert "2 already complete" in proc.stdout
+
+
+# ------------------------------------------------------------------------------ symbolic links
+def _writing_runner(study, **kw):
+    """A run_county stand-in that writes into the county's folder (wherever it leads)."""
+    folder = Path(kw["outputs"].out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "summary.json").write_text("{}", encoding="utf-8")
+
+
+def _must_not_run(study, **kw):
+    msg = "the county must not run through a symbolic link"
+    raise AssertionError(msg)
+
+
+def _planted(tmp_path: Path, where: str) -> tuple[Path, Path, Path]:
+    """Batch folder with a symbolic link at ``where`` to a place outside; out, link, outside."""
+    out = tmp_path / "out"
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (out / "_batch").mkdir(parents=True)
+    link = out / where
+    if link.exists():
+        link.rmdir()
+    target = outside / "log.jsonl" if where.endswith(".jsonl") else outside
+    link.symlink_to(target)
+    return out, link, outside
+
+
+SPEC = CountySpec(id="c1", osm="c1.osm.pbf", population="p.tif", boundary="b.geojson")
+LINK_PLACES = ["c1", "_batch", "_batch/c1.jsonl"]
+
+
+@pytest.mark.parametrize("where", LINK_PLACES)
+def test_a_planted_symlink_refuses_the_batch_before_it_starts(tmp_path, where):
+    out, link, outside = _planted(tmp_path, where)
+    opts = BatchOptions(retries=0, basemap="none")
+    with pytest.raises(InputError, match=r"is a symbolic link; a batch writes only inside") as e:
+        run_batch([SPEC], out, opts, workers=1, runner=_writing_runner)
+    assert str(e.value).startswith(f"{str(link)!r} is a symbolic link")
+    assert len(str(e.value).splitlines()) == 1
+    assert list(outside.iterdir()) == []
+    assert link.is_symlink()
+
+
+@pytest.mark.parametrize("where", LINK_PLACES)
+def test_a_symlink_planted_during_the_batch_fails_the_county_only(tmp_path, where):
+    out, link, outside = _planted(tmp_path, where)
+    opts = BatchOptions(retries=0, basemap="none")
+    rec = batch_run._county_task(SPEC, str(out), "run-1", opts, _must_not_run)
+    assert rec["status"] == "failed"
+    assert rec["error"].startswith(f"InputError: {str(link)!r} is a symbolic link")
+    assert list(outside.iterdir()) == []

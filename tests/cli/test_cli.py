@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +18,7 @@ from rasterio.features import geometry_mask
 from rasterio.windows import from_bounds
 
 import access15 as ax
+from access15 import cli
 
 CONTRACT = [
     "summary.json",
@@ -211,3 +214,87 @@ def test_demo_robustness_counts_agree_with_the_scenarios(demo_out):
     for r in rec.itertuples():
         assert r.robustness == pytest.approx(counts[r.site_id] / len(scen), abs=1e-6)
     assert "scenarios" in proc.stdout
+
+
+# --------------------------------------------------------------------------- the --out folder
+def run_main(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
+    """Run the command in this process (so a test can patch a writer); exit code, out, err."""
+    monkeypatch.setattr(sys, "argv", ["access15", *args])
+    try:
+        cli.main()
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def tiny_args(files: dict[str, Path], out: str) -> list[str]:
+    return [
+        "coverage",
+        "--osm",
+        str(files["osm"]),
+        "--population",
+        str(files["population"]),
+        "--boundary",
+        str(files["county"]),
+        "--zones",
+        str(files["zones"]),
+        "--basemap",
+        "none",
+        "--out",
+        out,
+    ]
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # the tiny county's off-network parts
+def test_empty_out_is_exit_2_and_nothing_written(tiny, tmp_path, monkeypatch, capsys):
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    code, _, err = run_main(monkeypatch, capsys, *tiny_args(tiny, ""))
+    assert code == 2, err
+    assert err.strip() == (
+        "error: --out is empty; give the folder for the outputs, e.g. --out out/county"
+    )
+    assert list(cwd.iterdir()) == []
+    counties = tmp_path / "counties.csv"
+    counties.write_text(
+        f"id,osm,population,boundary\nt1,{tiny['osm']},{tiny['population']},{tiny['county']}\n",
+        encoding="utf-8",
+    )
+    code, _, err = run_main(monkeypatch, capsys, "batch", str(counties), "--out", "")
+    assert code == 2, err
+    assert err.strip() == "error: --out is empty; give the batch folder, e.g. --out out/province"
+    assert list(cwd.iterdir()) == []
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_out_of_other_files_is_exit_2_and_untouched(tiny, tmp_path, monkeypatch, capsys):
+    mine = tmp_path / "w" / "mine"  # tmp_path holds the tiny county's files
+    mine.mkdir(parents=True)
+    (mine / "notes.txt").write_text("keep me", encoding="utf-8")
+    code, _, err = run_main(monkeypatch, capsys, *tiny_args(tiny, str(mine)))
+    assert code == 2, err
+    assert len(err.strip().splitlines()) == 1
+    assert "holds files access15 did not write (no manifest.json)" in err
+    assert [p.name for p in mine.iterdir()] == ["notes.txt"]
+    assert sorted(p.name for p in mine.parent.iterdir()) == ["mine"]
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_full_disk_is_exit_1_one_line_and_the_old_outputs_stay(tiny, tmp_path, monkeypatch, capsys):
+    out = tmp_path / "w" / "out"  # tmp_path holds the tiny county's files
+    code, _, err = run_main(monkeypatch, capsys, *tiny_args(tiny, str(out)))
+    assert code == 0, err
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def no_space(*_args, **_kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(gpd.GeoDataFrame, "to_file", no_space)
+    code, _, err = run_main(monkeypatch, capsys, *tiny_args(tiny, str(out)))
+    assert code == 1
+    assert err.strip() == f"error: disk full while writing {str(out)!r}: free space and run again"
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert sorted(p.name for p in out.parent.iterdir()) == ["out"]

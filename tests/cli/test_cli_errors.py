@@ -245,6 +245,154 @@ def _cases(tmp: Path) -> list[tuple[str, str, dict, list[str], int, str]]:
             "is a CSV and has no CRS",
         ),
         ("grid-spacing-zero", "recommend", {}, ["--grid-spacing", "0"], 2, "--grid-spacing must"),
+        *_issue17_cases(tmp),
+    ]
+
+
+def _osm_without_roads(path: Path, *, building: bool) -> Path:
+    """An OSM file of five nodes (and a building outline): valid, but no highway=* way."""
+    import osmium
+    from osmium.osm.mutable import Node, Way
+
+    writer = osmium.SimpleWriter(str(path))
+    for i in range(1, 6):
+        writer.add_node(Node(id=i, location=(112.5 + 0.01 * (i % 2), 27.4 + 0.01 * (i // 2))))
+    if building:
+        writer.add_way(Way(id=1, nodes=[1, 2, 3, 4, 1], tags={"building": "yes"}))
+    writer.close()
+    return path
+
+
+def _issue17_cases(tmp: Path) -> list[tuple[str, str, dict, list[str], int, str]]:
+    """Bad values that gave exit 1, a traceback-like box or a silent acceptance (issue 17)."""
+
+    def toml(name: str, text: str) -> dict:
+        return {"--config": str(csv(tmp / f"{name}.toml", text))}
+
+    costs = csv(tmp / "costs17.csv", "name,cost\n鹤田镇卫生院,1\n")
+    return [
+        ("minutes-inf", "coverage", {"--minutes": "inf"}, [], 2, "--minutes must be at most 1440"),
+        ("minutes-1e400", "coverage", {"--minutes": "1e400"}, [], 2, "at most 1440 .*got inf"),
+        ("minutes-1e9", "coverage", {"--minutes": "1e9"}, [], 2, "--minutes must be at most 1440"),
+        ("minutes-nan", "coverage", {"--minutes": "nan"}, [], 2, "--minutes must be > 0, got nan"),
+        ("minutes-abc", "coverage", {"--minutes": "abc"}, [], 2, "Invalid value for '--minutes'"),
+        ("unknown-flag", "coverage", {}, ["--minuts", "3"], 2, "No such option: --minuts"),
+        (
+            "config-speed-string",
+            "coverage",
+            toml("fast", '[speeds_kmh.drive]\nprimary = "fast"\n'),
+            [],
+            2,
+            r"config '.*fast\.toml': speeds_kmh\.drive\.primary must be a number > 0 km/h, "
+            "got 'fast'",
+        ),
+        (
+            "config-speeds-number",
+            "coverage",
+            toml("speeds5", "speeds_kmh = 5\n"),
+            [],
+            2,
+            "speeds_kmh must be a table by mode",
+        ),
+        ("config-k-string", "recommend", toml("kstr", 'k = "3"\n'), [], 2, "k must be a whole"),
+        (
+            "config-tier-rule-two",
+            "coverage",
+            toml("rule2", 'tier_rules = [["amenity", "clinic"]]\n'),
+            [],
+            2,
+            r"tier_rules #1 must be \[key, value, tier\]",
+        ),
+        (
+            "config-speed-inf",
+            "coverage",
+            toml("inf", "[speeds_kmh.drive]\nprimary = inf\n"),
+            [],
+            2,
+            "speeds_kmh.drive.primary must be at most 1000 km/h, got inf",
+        ),
+        (
+            "config-bands-nan",
+            "coverage",
+            toml("nan", "bands_minutes = [nan]\n"),
+            [],
+            2,
+            r"bands_minutes must be increasing and > 0, got \[nan\]",
+        ),
+        (
+            "config-snap-inf",
+            "coverage",
+            toml("snap", "max_snap_m = inf\n"),
+            [],
+            2,
+            "max_snap_m must be at most 100000 metres, got inf",
+        ),
+        (
+            "config-many-problems",
+            "coverage",
+            toml("many", 'k = "3"\nmax_snap_m = -1\n[[levels]]\nname = "a"\nminutes = 9\n'),
+            [],
+            2,
+            "max_snap_m must be > 0 metres, got -1; bad service level #1: missing min_tier.*; "
+            "upgrade_level 'subcentre' is not one of \\['a'\\]; k must be a whole number",
+        ),
+        (
+            "osm-nodes-only",
+            "coverage",
+            {"--osm": str(_osm_without_roads(tmp / "nodes.osm.pbf", building=False))},
+            [],
+            2,
+            r"nodes\.osm\.pbf' has no roads usable by mode 'drive' \(no highway=\* ways\)",
+        ),
+        (
+            "osm-buildings-only",
+            "coverage",
+            {"--osm": str(_osm_without_roads(tmp / "buildings.osm.pbf", building=True))},
+            [],
+            2,
+            r"buildings\.osm\.pbf' has no roads usable by mode 'drive' \(no highway=\* ways\)",
+        ),
+        (
+            "hospital-minutes-1e9",
+            "recommend",
+            {},
+            ["--max-minutes-to-hospital", "1e9"],
+            2,
+            "--max-minutes-to-hospital must be at most 1440 minutes",
+        ),
+        (
+            "time-limit-1e9",
+            "recommend",
+            {},
+            ["--time-limit", "1e9"],
+            2,
+            "--time-limit must be at most 86400 seconds",
+        ),
+        (
+            "grid-spacing-tiny",
+            "recommend",
+            {},
+            ["--grid-spacing", "1e-300"],
+            2,
+            "--grid-spacing must be at least 1 metres",
+        ),
+        (
+            "grid-spacing-inf",
+            "recommend",
+            {},
+            ["--grid-spacing", "inf"],
+            2,
+            "--grid-spacing must be at most 100000 metres",
+        ),
+        (
+            "budget-inf",
+            "recommend",
+            {},
+            ["--budget", "inf", "--costs", str(costs)],
+            2,
+            "--budget must be > 0, got inf",
+        ),
+        ("k-abc", "recommend", {"--k": "abc"}, [], 2, "Invalid value for '--k'"),
     ]
 
 
@@ -297,6 +445,29 @@ ALL = [
     "candidates-unknown",
     "candidates-csv-no-crs",
     "grid-spacing-zero",
+    # issue 17
+    "minutes-inf",
+    "minutes-1e400",
+    "minutes-1e9",
+    "minutes-nan",
+    "minutes-abc",
+    "unknown-flag",
+    "config-speed-string",
+    "config-speeds-number",
+    "config-k-string",
+    "config-tier-rule-two",
+    "config-speed-inf",
+    "config-bands-nan",
+    "config-snap-inf",
+    "config-many-problems",
+    "osm-nodes-only",
+    "osm-buildings-only",
+    "hospital-minutes-1e9",
+    "time-limit-1e9",
+    "grid-spacing-tiny",
+    "grid-spacing-inf",
+    "budget-inf",
+    "k-abc",
 ]
 
 
@@ -312,6 +483,7 @@ def test_bad_input(case_id, cases, tmp_path, monkeypatch, capsys):
 
     assert re.search(pattern, stderr), stderr
     assert "Traceback" not in stderr
+    assert len(stderr.splitlines()) == 1, stderr  # one line, whatever went wrong
     if out.is_file():
         assert out.read_bytes() == before  # an existing file is untouched
     else:
@@ -496,3 +668,23 @@ def test_recommend_new_sites_from_gaps_and_from_a_file(tmp_path, monkeypatch, ca
     assert r[["site_id", "name", "kind"]].values.tolist() == [["NEW1", "东岭新址", "user"]]
     assert r["lon"].iloc[0] == pytest.approx(g["lon"].iloc[0], abs=1e-12)
     assert r["added_population"].iloc[0] == pytest.approx(g["added_population"].iloc[0], rel=1e-12)
+
+
+def test_recommend_takes_k_from_the_config(tmp_path, monkeypatch, capsys):
+    """`k = 2` in --config is the number of upgrades when --k is not given (it was ignored)."""
+    import pandas as pd
+
+    config = csv(tmp_path / "k2.toml", "k = 2\n")
+    out = tmp_path / "out"
+    rc, _, err = run_main(
+        monkeypatch,
+        capsys,
+        "-q",
+        "recommend",
+        *base_args(out, **{"--config": str(config)}),
+        "--no-robustness",
+        "--method",
+        "greedy",
+    )
+    assert rc == 0, err
+    assert len(pd.read_csv(out / "recommendations.csv")) == 2

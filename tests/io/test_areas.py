@@ -73,3 +73,47 @@ def test_read_boundary_gcj02_file(cn_counties, tmp_path: Path):
     assert list(zones["zone_id"]) == ["341524", "510521", "511421", "653222"]
     d = boundary_gaps_m(wgs.geometry.loc["511421"], zones.geometry.iloc[2])
     assert np.median(d) < 5
+
+
+@pytest.mark.parametrize("blank", [None, "", "  "], ids=["null", "empty", "spaces"])
+def test_zone_without_id_is_refused(tmp_path: Path, blank):
+    gdf = gpd.GeoDataFrame(
+        {"zone_id": ["a", "b", blank, "d"], "name": ["A", "B", "东岭乡", "D"]},
+        geometry=[POLY, POLY, MULTI, POLY],
+        crs="EPSG:4326",
+    )
+    path = tmp_path / "z.geojson"
+    gdf.to_file(path)
+    with pytest.raises(InputError) as e:
+        read_zones(path)
+    assert str(e.value) == (
+        f"zones {str(path)!r}: 1 polygon has no zone_id (row 3, name '东岭乡'); give every "
+        "township an id (its people would be left out of the zone table)"
+    )
+
+
+def test_zones_without_ids_are_all_listed(tmp_path: Path):
+    n = 8
+    gdf = gpd.GeoDataFrame(
+        {"code": [1.0, None, *[None] * (n - 2)], "name": [f"Z{i}" for i in range(n)]},
+        geometry=[POLY] * n,
+        crs="EPSG:4326",
+    )
+    gdf.loc[3, "name"] = None
+    path = tmp_path / "z.gpkg"
+    gdf.to_file(path)
+    with pytest.raises(InputError, match=r"7 polygons have no code \(row 2, name 'Z1', ") as e:
+        read_zones(path, id_column="code")
+    msg = str(e.value)
+    assert "row 4, name (none)" in msg
+    assert "… (7 in all)); give every township an id" in msg
+    assert "\n" not in msg
+
+
+def test_zone_ids_as_numbers_are_kept(tmp_path: Path):
+    gdf = gpd.GeoDataFrame(
+        {"zone_id": [101, 102], "name": ["A", "B"]}, geometry=[POLY, MULTI], crs="EPSG:4326"
+    )
+    path = tmp_path / "z.geojson"
+    gdf.to_file(path)
+    assert read_zones(path)["zone_id"].tolist() == ["101", "102"]

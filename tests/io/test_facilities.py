@@ -10,7 +10,7 @@ import pytest
 from shapely.geometry import Point, box
 
 from access15.crs import wgs84_to_bd09, wgs84_to_gcj02
-from access15.errors import InputError
+from access15.errors import DataWarning, InputError
 from access15.io.facilities import FACILITY_COLUMNS, SITE_COLUMNS, read_facilities, read_sites
 
 # true (WGS-84) positions in Jinzhai county, Anhui
@@ -422,3 +422,63 @@ def _number_or_text(value: str) -> object:
         return float(value)
     except ValueError:
         return value
+
+
+def test_repeated_rows_are_counted_once_with_a_warning(tmp_path: Path):
+    rows = [
+        ["name", "lon", "lat", "tier"],
+        ["金寨县人民医院", "115.934", "31.727", "4"],
+        ["桃岭村卫生室", "115.801", "31.602", "1"],
+        ["金寨县人民医院", "115.934", "31.727", "4"],
+        ["金寨县人民医院", "115.9340", "31.72700", "县人民医院"],  # same numbers, same tier
+        ["东风村卫生室", "115.851", "31.652", "1"],
+        ["桃岭村卫生室", "115.801", "31.602", "1"],
+        ["桃岭村卫生室", "115.802", "31.602", "1"],  # another place: kept
+    ]
+    path = _write(tmp_path / "rep.csv", rows)
+    with pytest.warns(DataWarning) as rec:
+        fac = read_facilities(path, crs_in="wgs84")
+    assert len(rec) == 1
+    assert rec[0].filename == __file__  # stacklevel points at the caller
+    msg = str(rec[0].message)
+    assert msg == (
+        f"facility file {str(path)!r}: 3 repeated rows (same name, tier and position as an "
+        "earlier row) counted once: data rows 3, 4 repeat data row 1 ('金寨县人民医院', tier 4, "
+        "115.934000, 31.727000); data row 6 repeats data row 2 ('桃岭村卫生室', tier 1, "
+        "115.801000, 31.602000); remove the repeats from the file"
+    )
+    assert fac["facility_id"].tolist() == ["file/1", "file/2", "file/5", "file/7"]
+    assert fac.attrs["diagnostics"] == [msg]
+
+
+def test_same_place_with_two_tiers_is_kept_and_reported(tmp_path: Path):
+    rows = [
+        ["id", "name", "lon", "lat", "tier"],
+        ["a", "梅山镇卫生院", "115.902", "31.701", "2"],
+        ["b", "梅山镇卫生院", "115.902", "31.701", "3"],
+        ["c", "", "115.8", "31.6", "1"],
+        ["d", "", "115.8", "31.6", "1"],
+    ]
+    path = _write(tmp_path / "two.csv", rows)
+    with pytest.warns(DataWarning) as rec:
+        fac = read_facilities(path, crs_in="wgs84")
+    msgs = [str(w.message) for w in rec]
+    assert len(msgs) == 2
+    assert msgs[0].endswith(
+        "data row 4 repeats data row 3 ((no name), tier 1, 115.800000, "
+        "31.600000); remove the repeats from the file"
+    )
+    assert msgs[1] == (
+        f"facility file {str(path)!r}: 1 facility is listed more than once at one position with "
+        "different tiers: '梅山镇卫生院' with tiers 2, 3 at data rows 1, 2; every such row is "
+        "used (the highest tier serves): keep only the right one in the file"
+    )
+    assert sorted(fac["facility_id"]) == ["file/a", "file/b", "file/c"]
+    assert fac.attrs["diagnostics"] == msgs
+
+
+def test_no_repeats_no_warning_and_no_diagnostics(tmp_path: Path):
+    path = _write(tmp_path / "ok.csv", _chinese_rows({k: _gcj(k) for k in WGS}))
+    fac = read_facilities(path, crs_in="gcj02")  # filterwarnings=error: any warning fails
+    assert fac.attrs["diagnostics"] == []
+    assert len(fac) == 5

@@ -17,8 +17,11 @@ import pytest
 from conftest import (
     HOSTILE_EN,
     HOSTILE_FACILITY,
+    HOSTILE_ID,
+    HOSTILE_JINJA,
     HOSTILE_TEMPLATE,
     HOSTILE_TOWNSHIP,
+    JINJA_EVALUATED,
 )
 
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
@@ -205,8 +208,9 @@ def test_sample_report_in_chromium(browser, sample, tmp_path):
             w.close()
 
 
-def test_hostile_names_stay_text_in_chromium(browser, hostile):
+def test_hostile_names_stay_text_in_chromium(browser, hostile, pwned):
     _, out = hostile
+    assert not pwned.exists()  # rendering the map ran no name
     w = _Watched(browser)
     try:
         w.open(out / "map.html")
@@ -232,6 +236,14 @@ def test_hostile_names_stay_text_in_chromium(browser, hostile):
         assert page.locator('img[src="x"]').count() == 0
         assert page.evaluate("() => document.title") == ""  # nothing rewrote the page
         assert page.locator("#access15-title").inner_text() == HOSTILE_FACILITY
+        # the template probe ending every name is shown as typed, never evaluated
+        _hover_latlng(page, 0.002, 100.025)  # the eastern township: its id is hostile
+        tips = " ".join(page.locator(".leaflet-tooltip").all_inner_texts())
+        assert HOSTILE_ID in tips
+        body = page.locator("body").inner_text()
+        assert HOSTILE_JINJA in body
+        assert JINJA_EVALUATED not in body
+        assert JINJA_EVALUATED not in tips
         w.shot("map_hostile_names.png")
         assert not w.dialogs, w.dialogs
         assert not w.errors, w.errors

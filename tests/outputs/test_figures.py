@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from matplotlib.image import AxesImage
@@ -10,6 +12,7 @@ from matplotlib.text import Text
 from access15.outputs import figures
 from access15.outputs.labels import has_cjk
 from access15.outputs.style import surface_rgba
+from conftest import HOSTILE_JINJA, JINJA_EVALUATED
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -105,3 +108,23 @@ def test_chinese_labels_with_a_cjk_font(sample):
     run, _ = sample
     fig = figures.travel_time_distribution(run.coverage, lang="zh")
     assert fig.axes[0].get_xlabel() == "到最近医疗机构的时间（分钟）"
+
+
+def test_names_and_labels_are_drawn_as_plain_text(hostile, pwned, tmp_path):
+    """The figures take names and labels as text: the template probe stays literal."""
+    run, _ = hostile
+    cov, rec = run.coverage, run.recommendation
+    levels = tuple(dataclasses.replace(lv, label=f"{lv.name} {HOSTILE_JINJA}") for lv in cov.levels)
+    cov = dataclasses.replace(
+        cov, config=dataclasses.replace(cov.config, levels=levels), levels=levels
+    )
+    figs = [
+        figures.coverage_map(cov, rec, boundary=run.boundary, zones=run.zones, lang="en"),
+        figures.travel_time_distribution(cov, lang="en"),
+    ]
+    texts = [t.get_text() for fig in figs for t in fig.findobj(Text)]
+    assert any(HOSTILE_JINJA in t for t in texts)  # the level labels, as given
+    for i, fig in enumerate(figs):
+        assert figures.save_png(fig, tmp_path / f"{i}.png").read_bytes().startswith(PNG)
+    assert not any(JINJA_EVALUATED in t for t in texts)
+    assert not pwned.exists()

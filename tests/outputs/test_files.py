@@ -6,18 +6,26 @@ import json
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
+from hypothesis import given
+from hypothesis import strategies as st
 from shapely.geometry import box
 
 import access15 as ax
+from access15.outputs import files as files_module
 from access15.outputs.files import (
     WriteKeywords,
     WriteOptions,
+    csv_cell,
+    csv_safe,
+    csv_uncell,
     file_sha256,
     json_safe,
     write_outputs,
 )
+from conftest import DEFAULT_FACILITIES, write_tiny_county
 
 
 def test_write_outputs_hashes_report_and_figures(hostile, tmp_path):
@@ -164,3 +172,111 @@ def test_json_safe_known_answers():
     got = json_safe({"a": float("nan"), 2: (np.float32(0.5), np.int64(3)), "c": [float("inf")]})
     assert got == {"a": None, "2": [0.5, 3], "c": [None]}
     assert json.loads(json.dumps(got)) == got
+
+
+# --------------------------------------------------------------------------- formula injection
+FORMULA_ZONE = '=HYPERLINK("http://x","y")'
+FORMULA_ZONE_2 = "@SUM(1)"
+FORMULA_NAMES = ("+cmd|' /C calc'!A0", "-2+3", "\t=1+1")  # hospital, centre, village clinic
+FORMULA_ZONE_ID = "-E"  # not a number: a spreadsheet would compute -E
+
+
+@pytest.fixture(scope="module")
+def formula(tmp_path_factory):
+    """The tiny county whose township and facility names a spreadsheet would run (K=1,
+    robustness on, no files written)."""
+    import warnings
+    from xml.sax.saxutils import escape as xml_escape
+
+    facs = [dict(f) for f in DEFAULT_FACILITIES]
+    for f, name in zip(facs, FORMULA_NAMES, strict=True):
+        # character references: an XML parser turns a raw tab in an attribute into a space
+        f["name"] = xml_escape(name, {'"': "&quot;", "\t": "&#9;", "\r": "&#13;"})
+    files = write_tiny_county(
+        tmp_path_factory.mktemp("formula"),
+        facs,
+        zone_names=(FORMULA_ZONE, FORMULA_ZONE_2),
+        zone_ids=("W", FORMULA_ZONE_ID),
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the tiny county's off-network parts
+        return ax.run_county(
+            ax.Study(files["osm"], files["population"], files["county"], files["zones"]),
+            siting=ax.SitingOptions(k=1),
+            outputs=ax.OutputOptions(basemap=None, lang="en"),
+        )
+
+
+def test_csv_outputs_guard_formula_like_names(formula, tmp_path, monkeypatch):
+    run = formula
+    csvs = {
+        "coverage_by_zone.csv",
+        "recommendations.csv",
+        "coverage_curve.csv",
+        "sensitivity.csv",
+        "sensitivity_scenarios.csv",
+        "zones_before_after.csv",
+    }
+    kw = {
+        "cov": run.coverage,
+        "rec": run.recommendation,
+        "sens": run.sensitivity,
+        "zones": run.zones,
+        "only": csvs,
+    }
+    guarded = tmp_path / "guarded"
+    write_outputs(guarded, **kw)
+    monkeypatch.setattr(files_module, "csv_safe", lambda frame: frame)  # without the guard
+    raw = tmp_path / "raw"
+    write_outputs(raw, **kw)
+    assert {p.name for p in guarded.glob("*.csv")} == csvs
+    for name in sorted(csvs):
+        g = pd.read_csv(guarded / name, keep_default_na=False)
+        r = pd.read_csv(raw / name, keep_default_na=False)
+        assert g.columns.tolist() == r.columns.tolist(), name
+        numbers = r.select_dtypes("number").columns
+        assert g.select_dtypes("number").columns.tolist() == numbers.tolist(), name
+        pd.testing.assert_frame_equal(g[numbers], r[numbers])  # numbers unchanged
+        for col in r.columns.difference(numbers):
+            assert g[col].tolist() == [csv_cell(v) for v in r[col]], (name, col)
+    by_zone = pd.read_csv(guarded / "coverage_by_zone.csv", keep_default_na=False)
+    assert set(by_zone["name"]) == {"'" + FORMULA_ZONE, "'" + FORMULA_ZONE_2}
+    assert "'" + FORMULA_ZONE_ID in set(by_zone["zone_id"])
+    ranked = pd.read_csv(guarded / "recommendations.csv", keep_default_na=False)
+    assert set(ranked["name"]) <= {"'" + n for n in FORMULA_NAMES}
+    assert len(ranked) >= 1
+    for name in ("zones_before_after.csv",):
+        text = (guarded / name).read_text(encoding="utf-8")
+        assert "'=HYPERLINK(" in text
+        assert "'@SUM(1)" in text
+    for p in guarded.glob("*.csv"):  # no cell of any CSV starts a formula
+        for cell in pd.read_csv(p, keep_default_na=False, dtype=str).to_numpy().ravel():
+            if cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
+                float(cell)  # only a number may start so (a spreadsheet reads it as a number)
+
+
+def test_csv_cell_known_answers():
+    assert csv_cell('=HYPERLINK("http://x","y")') == '\'=HYPERLINK("http://x","y")'
+    assert csv_cell("@SUM(1)") == "'@SUM(1)"
+    assert csv_cell("+1+2") == "'+1+2"
+    assert csv_cell("-2+3") == "'-2+3"
+    assert csv_cell("\t=1") == "'\t=1"
+    assert csv_cell("\r=1") == "'\r=1"
+    assert csv_cell("'=1") == "''=1"  # so that reading back gives the text exactly
+    for same in ("-12.5", "+3", "1e-3", "-.5", "鹤田镇", "", "a=b", "'plain", -3.0, 7, None):
+        assert csv_cell(same) is same
+    frame = pd.DataFrame({"name": ["=1", "ok"], "value": [-1.5, 2.0]})
+    out = csv_safe(frame)
+    assert out["name"].tolist() == ["'=1", "ok"]
+    assert out["value"].tolist() == [-1.5, 2.0]
+    assert frame["name"].tolist() == ["=1", "ok"]  # the caller's frame is left alone
+    clean = pd.DataFrame({"name": ["a", "-1"], "n": [1, -1]})
+    assert csv_safe(clean) is clean  # nothing to guard: the very same frame
+
+
+@given(st.text())
+def test_csv_cell_round_trips_and_never_starts_a_formula(s):
+    out = csv_cell(s)
+    assert csv_uncell(out) == s
+    if out[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        float(out)  # only a plain number may start so (a spreadsheet reads it as a number)

@@ -14,8 +14,10 @@ from access15.outputs.html import build_report
 from conftest import (
     HOSTILE_EN,
     HOSTILE_FACILITY,
+    HOSTILE_JINJA,
     HOSTILE_TEMPLATE,
     HOSTILE_TOWNSHIP,
+    JINJA_EVALUATED,
 )
 
 
@@ -193,16 +195,19 @@ def test_language_from_the_names(hostile):
         build_report(run.coverage, lang="fr")
 
 
-def test_hostile_names_are_text(hostile):
+def test_hostile_names_are_text(hostile, pwned):
     _, out = hostile
     page = (out / "report.html").read_text(encoding="utf-8")
+    # the report renders names as jinja2 *data* (never as template source): the probe stays
+    assert not pwned.exists()
+    assert JINJA_EVALUATED not in page
     for raw in (HOSTILE_FACILITY, HOSTILE_TOWNSHIP, HOSTILE_EN, "<img src=x"):
         assert raw not in page
     p = _Page(page)
     assert "script" not in [t for t, _ in p.tags]
     assert not [a for t, a in p.tags if t == "img" and not a["src"].startswith("data:")]
     text = p.all_text
-    for raw in (HOSTILE_TOWNSHIP, HOSTILE_EN, HOSTILE_TEMPLATE):
+    for raw in (HOSTILE_TOWNSHIP, HOSTILE_EN, HOSTILE_TEMPLATE, HOSTILE_JINJA):
         assert raw in text, raw  # shown literally, as text
 
 

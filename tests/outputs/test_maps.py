@@ -2,25 +2,34 @@
 
 from __future__ import annotations
 
+import base64
+import csv
 import dataclasses
 import html
+import io
 import json
 import math
 import re
 import subprocess
 import sys
+import warnings
 
 import folium
 import geopandas as gpd
+import numpy as np
+import pandas as pd
 import pytest
 import shapely
+from affine import Affine
 from hypothesis import given
 from hypothesis import strategies as st
+from PIL import Image
 
 import access15 as ax
 from access15.access import GAP_MIN_PEOPLE
 from access15.outputs.maps import (
     GAP_MAX_RADIUS_PX,
+    SURFACE_MAX_PX,
     MapKeywords,
     MapOptions,
     check_basemap,
@@ -30,8 +39,13 @@ from access15.outputs.maps import (
 from conftest import (
     HOSTILE_EN,
     HOSTILE_FACILITY,
+    HOSTILE_ID,
+    HOSTILE_JINJA,
     HOSTILE_TEMPLATE,
     HOSTILE_TOWNSHIP,
+    JINJA_EVALUATED,
+    load_tiny,
+    write_tiny_county,
 )
 
 KEY = "0123456789abcdef0123456789abcdef"
@@ -61,7 +75,10 @@ def test_escape_text_known_answers():
     assert escape_text('"><img src=x onerror=alert(1)>') == (
         "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;"
     )
-    assert escape_text("${alert(1)}`\\") == "&#36;{alert(1)}&#96;&#92;"
+    assert escape_text("${alert(1)}`\\") == "&#36;&#123;alert(1)&#125;&#96;&#92;"
+    assert escape_text("{{7*7}}{%x%}{#c#}") == (
+        "&#123;&#123;7*7&#125;&#125;&#123;%x%&#125;&#123;#c#&#125;"
+    )
     assert escape_text(None) == ""
     assert escape_text(float("nan")) == ""
     assert escape_text("鹤田镇卫生院") == "鹤田镇卫生院"
@@ -71,7 +88,7 @@ def test_escape_text_known_answers():
 def test_escape_text_round_trips_and_leaves_no_active_character(s):
     out = escape_text(s)
     assert html.unescape(out) == s
-    assert not set(out) & set("<>\"'`$\\")
+    assert not set(out) & set("<>\"'`$\\{}")
 
 
 def test_hostile_names_never_reach_the_map_raw(hostile):
@@ -85,8 +102,129 @@ def test_hostile_names_never_reach_the_map_raw(hostile):
     assert escape_text(HOSTILE_FACILITY) in page
     assert escape_text(HOSTILE_TEMPLATE) in page
     assert escape_text(HOSTILE_EN) in page
-    # the township name sits in GeoJSON (inside a <script>): escaped, then JSON-encoded
+    # the township name and id sit in GeoJSON (inside a <script>): escaped, then JSON-encoded
     assert json.dumps(escape_text(HOSTILE_TOWNSHIP))[1:-1].replace("&", "\\u0026") in page
+    assert json.dumps(escape_text(HOSTILE_ID))[1:-1].replace("&", "\\u0026") in page
+
+
+def _never_templated(page: str, pwned) -> None:
+    """No name of ``page`` ran as a Jinja2 template: the probe stayed text, nothing was made."""
+    assert not pwned.exists(), "a name ran Python code while the map was rendered"
+    assert JINJA_EVALUATED not in page  # "j{{7*7}}j" was not evaluated to "j49j"
+    assert "{{" not in page  # no template syntax left in the page at all
+    assert "{#c#}" not in page
+    assert escape_text(HOSTILE_JINJA) in page or _js(escape_text(HOSTILE_JINJA)) in page
+
+
+def test_names_never_run_as_templates_in_the_map(hostile, pwned):
+    # OSM name and name:en tags, township names and ids, the title, the ranked site's name
+    _, out = hostile
+    page = _html(out / "map.html")
+    _never_templated(page, pwned)
+    for name in (HOSTILE_FACILITY, HOSTILE_TEMPLATE, HOSTILE_EN, HOSTILE_JINJA):
+        assert escape_text(name) in page, name  # popups and tooltips, shown literally
+    for name in (HOSTILE_TOWNSHIP, HOSTILE_ID):
+        assert _js(escape_text(name)) in page, name  # township GeoJSON properties
+
+
+def _probe(tag: str) -> str:
+    return f"{tag}:{HOSTILE_JINJA}"
+
+
+def test_every_name_field_of_the_map_stays_text(hostile, pwned):
+    """A probe in every text that make_map shows: facility names (from a facilities frame),
+    township names and ids, gap ids and townships, site names and ids, level labels, title."""
+    run, _ = hostile
+    cov, rec = run.coverage, run.recommendation
+    assert cov.gaps is not None
+    assert len(cov.gaps)
+    assert rec is not None
+    fac = cov.facilities.copy()
+    fac["name"] = [_probe(f"fac{i}") for i in range(len(fac))]
+    fac["name_en"] = [_probe(f"fac_en{i}") for i in range(len(fac))]
+    gaps = cov.gaps.copy()
+    gaps["gap_id"] = [_probe(f"gap{i}") for i in range(len(gaps))]
+    gaps["population"] = max(GAP_MIN_PEOPLE, float(gaps["population"].max()))
+    gaps["zone_id"] = _probe("gapzone")  # a township the zones do not know: its id is shown
+    levels = tuple(
+        dataclasses.replace(lv, label=_probe(f"level{i}")) for i, lv in enumerate(cov.levels)
+    )
+    cfg = dataclasses.replace(cov.config, levels=levels)
+    hostile_cov = dataclasses.replace(cov, facilities=fac, gaps=gaps, config=cfg, levels=levels)
+    ranking = rec.ranking.copy()
+    ranking["name"] = [_probe(f"site{i}") for i in range(len(ranking))]
+    ranking["name_en"] = [_probe(f"site_en{i}") for i in range(len(ranking))]
+    ranking["site_id"] = [_probe(f"site_id{i}") for i in range(len(ranking))]
+    hostile_rec = dataclasses.replace(rec, ranking=ranking)
+    zones = run.zones.copy()
+    zones["name"] = [_probe(f"zone{i}") for i in range(len(zones))]
+    zones["name_en"] = [_probe(f"zone_en{i}") for i in range(len(zones))]
+    zones["zone_id"] = [_probe(f"zone_id{i}") for i in range(len(zones))]
+    boundary = run.boundary.copy()
+    boundary["name"] = _probe("county")
+    bands = ax.isochrones(hostile_cov)
+    for lang in ("en", "zh"):
+        m = ax.make_map(
+            hostile_cov,
+            hostile_rec,
+            bands=bands,
+            boundary=boundary,
+            zones=zones,
+            basemap=None,
+            title=_probe("title"),
+            lang=lang,
+        )
+        page = m.get_root().render()
+        _never_templated(page, pwned)
+        shown = [f"fac{i}" for i in range(len(fac))] + [f"gap{i}" for i in range(len(gaps))]
+        shown += [f"site{i}" for i in range(len(ranking))] + ["gapzone", "title"]
+        shown += [f"zone{i}" for i in range(len(zones))] + [
+            f"zone_id{i}" for i in range(len(zones))
+        ]
+        if lang == "en":
+            shown += ["level0"]  # the surface's layer name (Chinese labels are built in)
+        for tag in shown:
+            assert escape_text(_probe(tag)) in page or _js(escape_text(_probe(tag))) in page, tag
+
+
+def test_names_from_a_facility_csv_never_run_as_templates(tmp_path, pwned):
+    # the facility list is a user file, like OSM: its names reach the map, popups and tooltips
+    f = write_tiny_county(tmp_path / "in", county_name=_probe("county"))
+    rows = [
+        ("fac0", 100.0, 0.0001, 4),
+        ("fac1", 100.03, 0.0101, 2),
+        ("fac2", 100.02, 0.0, 1),
+    ]
+    csv_path = tmp_path / "in" / "facilities.csv"
+    with open(csv_path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["name", "name_en", "lon", "lat", "tier"])
+        for tag, lon, lat, tier in rows:
+            w.writerow([_probe(tag), _probe(f"{tag}_en"), lon, lat, tier])
+    out = tmp_path / "out"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the tiny county's off-network parts
+        ax.run_county(
+            ax.Study(
+                f["osm"],
+                f["population"],
+                f["county"],
+                f["zones"],
+                facilities=csv_path,
+                crs_in="wgs84",
+                title=_probe("title"),
+            ),
+            siting=ax.SitingOptions(k=1),
+            robustness=False,
+            outputs=ax.OutputOptions(out_dir=out, basemap=None, lang="en"),
+        )
+    page = _html(out / "map.html")
+    _never_templated(page, pwned)
+    for tag in ("fac0", "fac1", "fac2", "fac0_en", "title"):
+        assert escape_text(_probe(tag)) in page, tag
+    for p in out.iterdir():  # no other output evaluated a name either
+        if p.suffix in (".html", ".json", ".csv", ".geojson"):
+            assert JINJA_EVALUATED not in p.read_text(encoding="utf-8"), p.name
 
 
 # --------------------------------------------------------------------------- the sample map
@@ -367,3 +505,115 @@ def test_cli_tianditu_without_key_is_exit_2(tmp_path):
     assert proc.returncode == 2
     assert "zh or en" in proc.stderr
     assert not out.exists()
+
+
+# --------------------------------------------------------------------------- size bound
+def _huge(tiny, shape=(5000, 6000), seed=0):
+    """The tiny county's coverage with a random travel-time surface of ``shape`` cells."""
+    net, fac, pop, zones = load_tiny(tiny)
+    cov = ax.coverage(net, fac, pop, zones=zones)
+    rng = np.random.default_rng(seed)
+    values = np.array([1, 7, 12, 20, 40, 90, np.nan], dtype=np.float32)
+    surface = rng.choice(values, size=shape)
+    h, w = shape
+    grid = dataclasses.replace(
+        pop,
+        shape=shape,
+        transform=Affine(0.04 / w, 0, 99.995, 0, -0.02 / h, 0.015),
+        area_mask=np.ones(shape, dtype=bool),
+    )
+    return dataclasses.replace(cov, population=grid, surface=dict.fromkeys(cov.surface, surface))
+
+
+def _surface_image(page: str) -> Image.Image:
+    uri = re.search(r"L\.imageOverlay\(\s*\"data:image/png;base64,([^\"]+)\"", page)
+    assert uri is not None
+    return Image.open(io.BytesIO(base64.b64decode(uri.group(1))))
+
+
+def test_map_of_a_huge_surface_stays_under_15_mb(tiny, tmp_path):
+    cov = _huge(tiny)  # 30 M cells of random bands: the worst case for compression
+    ax.make_map(cov, basemap=None).save(tmp_path / "map.html")
+    assert (tmp_path / "map.html").stat().st_size <= 15_000_000
+    image = _surface_image(_html(tmp_path / "map.html"))
+    assert max(image.size) <= SURFACE_MAX_PX
+    assert image.size == (2000, 1667)  # 3 x 3 blocks (6000 / 3, 5000 / 3 rounded up)
+
+
+def test_a_reduced_surface_never_looks_better_than_its_cells(tiny, tmp_path):
+    cov = _huge(tiny, shape=(2100, 4100))  # 3 x 3 blocks
+    level = cov.levels[0].name
+    s = cov.surface[level]
+    s[:3, :3] = 1.0
+    s[1, 2] = 90.0  # one slow cell in the top-left block: the block is slow
+    s[:3, 3:6] = np.nan
+    s[2, 5] = 7.0  # a block with one reached cell shows it
+    ax.make_map(cov, basemap=None).save(tmp_path / "map.html")
+    image = _surface_image(_html(tmp_path / "map.html")).convert("RGBA")
+    assert image.size == (1367, 700)
+    assert image.getpixel((0, 0)) == (0x67, 0x00, 0x1F, 170)  # > 60 min
+    assert image.getpixel((1, 0)) == (0x91, 0xCF, 0x60, 170)  # 5-10 min
+
+
+def test_surface_that_fits_is_drawn_cell_for_cell(sample):
+    run, out = sample
+    image = _surface_image(_html(out / "map.html"))
+    assert image.size[::-1] == run.coverage.population.shape
+
+
+def test_map_draws_at_most_the_largest_gaps(tiny, tmp_path):
+    net, fac, pop, zones = load_tiny(tiny)
+    cov = ax.coverage(net, fac, pop, zones=zones)
+    n = 3000
+    gaps = gpd.GeoDataFrame(
+        {
+            "gap_id": [f"G{i:04d}" for i in range(n)],
+            "cells": 1,
+            "population": np.linspace(5000.0, 60.0, n),
+            "off_network_population": 0.0,
+            "mean_minutes": 20.0,
+            "max_minutes": 25.0,
+            "zone_id": "W",
+        },
+        geometry=gpd.points_from_xy(np.linspace(100.0, 100.03, n), np.zeros(n)),
+        crs="EPSG:4326",
+    )
+    page_path = tmp_path / "map.html"
+    ax.make_map(dataclasses.replace(cov, gaps=gaps), basemap=None).save(page_path)
+    page = _html(page_path)
+    assert page.count("L.circleMarker(") == 1000
+    assert "G0999" in page
+    assert "G1000" not in page  # the least populous are left out of the drawing
+
+
+def test_heavy_bands_are_thinned_to_their_largest_parts(tiny, tmp_path, monkeypatch):
+    net, fac, pop, zones = load_tiny(tiny)
+    cov = ax.coverage(net, fac, pop, zones=zones)
+    budget = 200_000  # bytes; the real BANDS_MAX_BYTES is 6 MB (too slow to build in a test)
+    monkeypatch.setattr("access15.outputs.maps.BANDS_MAX_BYTES", budget, raising=False)
+    # 6,000 separate cell squares (about 0.6 MB of GeoJSON) and one big square
+    xs, ys = np.meshgrid(np.arange(100) * 0.002, np.arange(60) * 0.002)
+    cells = shapely.box(xs.ravel(), ys.ravel(), xs.ravel() + 0.001, ys.ravel() + 0.001)
+    big = shapely.box(101.0, 0.0, 101.5, 0.5)
+    bands = gpd.GeoDataFrame(
+        pd.DataFrame(
+            {
+                "band": ["0-15 min"],
+                "min_minutes": [0.0],
+                "max_minutes": [15.0],
+                "population": [1000.0],
+                "area_km2": [1.0],
+            }
+        ),
+        geometry=[shapely.MultiPolygon([*cells, big])],
+        crs="EPSG:4326",
+    )
+    bands.attrs["level"] = cov.levels[0].name
+    ax.make_map(cov, basemap=None).save(tmp_path / "plain.html")
+    page_path = tmp_path / "map.html"
+    ax.make_map(cov, bands=bands, basemap=None, isochrone_simplify_m=None).save(page_path)
+    assert page_path.stat().st_size - (tmp_path / "plain.html").stat().st_size <= budget * 1.1
+    page = _html(page_path)
+    assert "[101.5, 0.5]" in page  # the largest part is always drawn
+    drawn = page.count("]]], [[[") + 1  # polygon parts of the band layer
+    assert 1 < drawn < 6001 / 2  # the smallest parts are left out

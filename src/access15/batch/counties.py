@@ -11,11 +11,10 @@ import csv
 import hashlib
 import io
 import json
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from access15.config import MODES, Config, load_config
+from access15.config import MAX_MINUTES, MODES, Config, load_config
 from access15.crs import parse_crs_in
 from access15.errors import InputError
 from access15.io.osm import GRAPHML_SUFFIXES, OSM_SUFFIXES
@@ -197,7 +196,8 @@ def read_counties(path: str | Path) -> list[CountySpec]:
     Raises
     ------
     InputError
-        Listing every problem, one per line (``line N: ...``, as numbered in a text editor).
+        Listing every problem on one line, separated by ``; `` (``line N: ...``, as numbered in
+        a text editor).
     """
     p = Path(path)
     if not p.is_file():
@@ -264,9 +264,10 @@ def read_counties(path: str | Path) -> list[CountySpec]:
 
 
 def _problems_message(p: Path, problems: list[str]) -> str:
+    """One line: the count, then every problem, separated by ``; ``."""
     n = len(problems)
-    head = f"counties file {str(p)!r} has {n} problem{'s' if n > 1 else ''}; fix and rerun"
-    return head + ":\n  " + "\n  ".join(problems)
+    head = f"counties file {str(p)!r} has {n} problem{'s' if n > 1 else ''} (fix and rerun)"
+    return head + ": " + "; ".join(" ".join(x.split()) for x in problems)
 
 
 def _spec_from_row(row: dict[str, str], base: Path) -> tuple[CountySpec | None, list[str]]:
@@ -337,8 +338,10 @@ def _spec_from_row(row: dict[str, str], base: Path) -> tuple[CountySpec | None, 
         except ValueError:
             errs.append(f"minutes {row['minutes']!r} is not a number")
         else:
-            if not (math.isfinite(minutes) and minutes > 0):
+            if not minutes > 0:
                 errs.append(f"minutes must be > 0, got {row['minutes']}")
+            elif not minutes <= MAX_MINUTES:
+                errs.append(f"minutes must be at most {MAX_MINUTES:g} (24 h), got {row['minutes']}")
     mode = row.get("mode", "").lower() or "drive"
     if mode not in MODES:
         errs.append(f"mode {row['mode']!r} is not one of {', '.join(MODES)}")

@@ -24,7 +24,7 @@ import pandas as pd
 import shapely
 
 from access15.batch.counties import CountySpec
-from access15.outputs.files import json_safe
+from access15.outputs.files import csv_safe, csv_uncell, json_safe
 from access15.outputs.maps import check_basemap, escape_text, offline_map, tianditu_tiles
 
 __all__ = [
@@ -127,7 +127,8 @@ def _recommended_names(folder: Path) -> list[str]:
     if not p.is_file():
         return []
     df = pd.read_csv(p, dtype={"name": str}, keep_default_na=False)
-    return df["name"].tolist() if "name" in df.columns else []
+    # the names as given (the CSV guards them against formula injection; summary.csv does too)
+    return [csv_uncell(v) for v in df["name"]] if "name" in df.columns else []
 
 
 @dataclass(frozen=True, repr=False)
@@ -243,7 +244,7 @@ def write_rollup(
     table = summary.drop(columns="geometry")
     _replace_atomic(
         paths["summary.csv"],
-        lambda p: table.to_csv(p, index=False, float_format="%.6f", encoding="utf-8"),
+        lambda p: csv_safe(table).to_csv(p, index=False, float_format="%.6f", encoding="utf-8"),
     )
     _replace_atomic(paths["summary.parquet"], lambda p: summary.to_parquet(p, index=False))
     fmap = batch_map(summary, basemap=basemap)

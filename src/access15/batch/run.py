@@ -2,16 +2,19 @@
 
 Each county is one task on a ``dask.distributed`` cluster (a local one, or an existing
 scheduler, e.g. started by dask-jobqueue on Slurm/PBS or by dask-kubernetes); the task runs
-:func:`access15.pipeline.run_county` into ``DIR/<safe id>/``, which writes atomically with
-``manifest.json`` last. A county that fails on bad input is recorded and not retried; any
-other exception, and the death of its worker, is retried. ``DIR/_batch/<safe id>.jsonl`` logs
-every attempt (start, done, failed, skipped) with the worker and process that ran it.
+:func:`access15.pipeline.run_county` into ``DIR/<safe id>/``, which is swapped in as a whole
+folder. A county that fails on bad input is recorded and not retried; any other exception, and
+the death of its worker, is retried. ``DIR/_batch/<safe id>.jsonl`` logs every attempt (start,
+done, failed, skipped) with the worker and process that ran it. Nothing is written through a
+symbolic link at ``DIR/_batch``, ``DIR/<safe id>`` or a log file: the batch is refused, or the
+county fails, naming the link.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import json
 import logging
 import math
@@ -50,6 +53,7 @@ __all__ = ["LOG_DIR", "BatchOptions", "ProgressCallback", "is_complete", "read_l
 logger = logging.getLogger(__name__)
 
 LOG_DIR = "_batch"  # DIR/_batch/<safe id>.jsonl; safe_name() never yields a leading "_"
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # POSIX: a link at a log file is refused, not followed
 _CONNECT_TIMEOUT = "10s"  # to an existing scheduler
 
 ProgressCallback = Callable[[dict[str, Any], int, int], None]
@@ -153,8 +157,29 @@ def is_complete(folder: str | Path, spec: CountySpec, *, basemap: str | None = N
     return _incomplete_reason(Path(folder), spec, basemap) is None
 
 
+def _links(out: Path, names: Sequence[str]) -> list[Path]:
+    """Return the entries ``out/<name>`` that are symbolic links (never written through)."""
+    return [out / n for n in names if (out / n).is_symlink()]
+
+
+def _batch_paths(specs: Sequence[CountySpec]) -> list[str]:
+    """Return what a batch writes under its folder: ``_batch``, each log, each county folder."""
+    return [LOG_DIR] + [p for s in specs for p in (f"{LOG_DIR}/{s.folder}.jsonl", s.folder)]
+
+
+def _link_message(links: Sequence[Path], out: Path) -> str:
+    more = f" (and {len(links) - 1} more)" if len(links) > 1 else ""
+    return (
+        f"{str(links[0])!r}{more} is a symbolic link; a batch writes only inside "
+        f"{str(out)!r}, never through a link: remove it and run again"
+    )
+
+
 def _log_event(out: Path, spec: CountySpec, event: str, run_id: str, **extra: Any) -> None:
     """Append one line to ``DIR/_batch/<folder>.jsonl`` (one county runs once at a time)."""
+    links = _links(out, [LOG_DIR])
+    if links:
+        raise InputError(_link_message(links, out))
     log = out / LOG_DIR / f"{spec.folder}.jsonl"
     log.parent.mkdir(parents=True, exist_ok=True)
     doc = {
@@ -164,7 +189,13 @@ def _log_event(out: Path, spec: CountySpec, event: str, run_id: str, **extra: An
         **_where(),
         **extra,
     }
-    with open(log, "a", encoding="utf-8") as f:
+    try:  # O_NOFOLLOW: a link planted at the log's name is refused, not followed
+        fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT | _NOFOLLOW, 0o644)
+    except OSError as exc:
+        if exc.errno != errno.ELOOP:
+            raise
+        raise InputError(_link_message([log], out)) from None
+    with open(fd, "a", encoding="utf-8") as f:
         f.write(json.dumps(doc, ensure_ascii=False) + "\n")
 
 
@@ -225,6 +256,11 @@ def _county_task(
     folder = out / spec.folder
     wkb, boundary_name = _boundary_info(spec)
     name = spec.name or boundary_name or spec.id
+    links = _links(out, _batch_paths([spec]))  # planted since the batch started
+    if links:
+        error = f"InputError: {_link_message(links, out)}"
+        rec = empty_record(spec, name, "failed", error=error)
+        return {**rec, "attempts": 0, "seconds": time.perf_counter() - t0, "geometry": wkb}
     basemap = options.basemap
     if options.resume:
         reason = _incomplete_reason(folder, spec, basemap)
@@ -332,8 +368,9 @@ def run_batch(
     Raises
     ------
     InputError
-        No counties, two with the same folder, an output path that is a file, or an
-        unreachable scheduler.
+        No counties, two with the same folder, an empty output path or one that is a file,
+        a symbolic link at ``DIR/_batch`` or at a county's folder, or an unreachable
+        scheduler.
     """
     from distributed import as_completed  # noqa: PLC0415  (distributed loads only in a batch)
 
@@ -348,12 +385,18 @@ def run_batch(
     if len(set(folders)) != len(folders):
         msg = "two counties have the same output folder (safe_name of their ids); make ids unique"
         raise InputError(msg)
+    if not str(out_dir).strip():
+        msg = "--out is empty; give the batch folder, e.g. --out out/province"
+        raise InputError(msg)
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         msg = f"--out {str(out)!r} exists and is not a folder; choose another path"
         raise InputError(msg)
     out.mkdir(parents=True, exist_ok=True)
     out = out.resolve()
+    links = _links(out, _batch_paths(specs))
+    if links:
+        raise InputError(_link_message(links, out))
     run_id = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
     started = datetime.now(UTC)
     t0 = time.perf_counter()
@@ -493,7 +536,7 @@ def _collect(fut: Any, spec: CountySpec, out: Path, run_id: str, retries: int) -
         error = "cancelled"
     else:
         error = f"{type(exc).__name__}: {exc} (after {retries + 1} attempts)"
-    with contextlib.suppress(OSError):
+    with contextlib.suppress(OSError, InputError):
         _log_event(out, spec, "failed", run_id, error=error)
     wkb, bname = _boundary_info(spec)
     rec = empty_record(spec, spec.name or bname or spec.id, "failed", error=error)

@@ -1,8 +1,9 @@
 """The ``access15`` command line: parses, calls the library, prints.
 
 Exit codes: 0 success, 2 bad input or usage (one clear line on stderr, no traceback unless
-``--debug``), 1 anything else. The options are declared in :mod:`access15.cli.options`, the
-printed summaries in :mod:`access15.cli.summary`; the work is
+``--debug``), 1 anything else (a full disk: one line ``disk full while writing OUT: free space
+and run again``, the outputs unchanged). The options are declared in
+:mod:`access15.cli.options`, the printed summaries in :mod:`access15.cli.summary`; the work is
 :func:`access15.pipeline.run_county` and :func:`access15.batch.run_batch`. Imports of the
 library stay inside the commands, so ``access15 --help`` is fast.
 """
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
+import typer.core
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
@@ -68,7 +70,28 @@ if TYPE_CHECKING:
 
 __all__ = ["app", "main"]
 
+try:  # typer >= 0.22 vendors click: its usage errors derive from TyperException
+    from typer.exceptions import TyperException as _UsageError
+except ImportError:  # older typer: click's own errors
+    from click.exceptions import ClickException as _UsageError  # type: ignore[assignment]
+
+
+class _InterruptedError(Exception):
+    """Ctrl-C during a command (typer would turn the KeyboardInterrupt into a silent exit 130)."""
+
+
+class _Group(typer.core.TyperGroup):
+    """The command group; a KeyboardInterrupt in a command reaches :func:`main` as such."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise _InterruptedError from None
+
+
 app = typer.Typer(
+    cls=_Group,
     name="access15",
     help=(
         "15-minute health-care access and sub-centre siting for county medical consortia.\n\n"
@@ -86,6 +109,8 @@ err_console = Console(stderr=True)
 class _State:
     debug = False
     quiet = False
+    out: str | None = None  # the output folder of the running command, for the Ctrl-C message
+    batch = False
 
 
 @app.callback()
@@ -97,6 +122,8 @@ def _root(
 ) -> None:
     _State.debug = debug
     _State.quiet = quiet
+    _State.out = None
+    _State.batch = False
     logging.basicConfig(
         level=logging.DEBUG if debug else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
@@ -118,9 +145,16 @@ def _progress(*columns: Any) -> Progress:
 @app.command()
 def demo(
     out: Annotated[
-        Path, typer.Option("--out", "-o", help="Folder for the outputs (created if missing).")
-    ] = Path("out/demo"),
-    k: KOpt = 3,
+        str,
+        typer.Option(
+            "--out",
+            "-o",
+            metavar="<path>",
+            help="Output folder, access15's own: each run replaces its whole contents; a folder "
+            "of other files (no manifest.json) is refused.",
+        ),
+    ] = "out/demo",
+    k: KOpt = None,
     robustness: Annotated[
         bool,
         typer.Option(
@@ -218,10 +252,14 @@ def _study(
 
 
 def _config(config: Path | None, minutes: float | None, k: int | None = None) -> Config:
+    from access15.config import MAX_MINUTES
     from access15.pipeline import county_config
 
     if minutes is not None and not minutes > 0:
         msg = f"--minutes must be > 0, got {minutes:g}"
+        raise InputError(msg)
+    if minutes is not None and not minutes <= MAX_MINUTES:
+        msg = f"--minutes must be at most {MAX_MINUTES:g} (24 hours), got {minutes:g}"
         raise InputError(msg)
     return county_config(config, k=k, minutes=minutes)
 
@@ -249,7 +287,7 @@ def _county(
     study: Study,
     cfg: Config,
     *,
-    out: Path | None,
+    out: str | Path | None,
     basemap: str,
     tianditu_key: str | None = None,
     lang: str | None = None,
@@ -291,6 +329,7 @@ def _run(
     """Run the pipeline with a progress display, then print its summary."""
     from access15.pipeline import run_county
 
+    _State.out = str(outputs.out_dir) if outputs.out_dir is not None else None
     with _progress() as progress:
         task = progress.add_task("starting", total=None)
         run = run_county(
@@ -356,7 +395,7 @@ def recommend(
     population: PopOpt,
     boundary: BoundaryOpt,
     out: OutOpt = None,
-    k: KOpt = 3,
+    k: KOpt = None,
     osm: OsmOpt = None,
     place: PlaceOpt = None,
     zones: ZonesOpt = None,
@@ -551,7 +590,16 @@ def map_(
     facilities: FacOpt = "osm",
     crs_in: CrsOpt = None,
     mode: ModeOpt = "drive",
-    k: Annotated[int, typer.Option("--k", "-k", min=1, help="Upgrades shown on the map.")] = 3,
+    k: Annotated[
+        int | None,
+        typer.Option(
+            "--k",
+            "-k",
+            min=1,
+            help="Upgrades shown on the map (default: the configuration's k, 3).",
+            show_default=False,
+        ),
+    ] = None,
     config: ConfigOpt = None,
     basemap: BasemapOpt = "osm",
     tianditu_key: TiandituKeyOpt = None,
@@ -662,7 +710,7 @@ def batch(
     from access15.outputs.files import safe_name
 
     specs = read_counties(counties)  # every problem of the CSV, before any cluster starts
-    out = out if out is not None else Path("out") / safe_name(counties.stem, default="batch")
+    out_dir = out if out is not None else Path("out") / safe_name(counties.stem, default="batch")
     options = BatchOptions(retries=retries, resume=not force, basemap=basemap, cache_dir=cache_dir)
     if not _State.debug:  # Dask's scheduler and nannies log at INFO through our root handler
         import distributed  # noqa: F401  (sets its loggers' levels on import; quiet them after)
@@ -681,10 +729,11 @@ def batch(
                 soft_wrap=True,
             )
 
+    _State.batch = True  # Ctrl-C from here on: finished counties are kept, rerun resumes
     with progress:
         task = progress.add_task(f"{len(specs)} counties", total=len(specs))
         result = run_batch(
-            specs, out, options, scheduler=scheduler, workers=workers, on_progress=on_progress
+            specs, out_dir, options, scheduler=scheduler, workers=workers, on_progress=on_progress
         )
     if not _State.quiet:
         print_batch(out_console, result)
@@ -714,41 +763,63 @@ def config() -> None:
 
 
 def main() -> None:
-    """Console entry point with the exit-code contract (0 ok, 2 bad input, 1 other).
+    """Console entry point with the exit-code contract (0 ok, 2 bad input, 1 other, 130 Ctrl-C).
 
-    Typer (standalone mode) reports usage errors itself with exit code 2; errors raised by the
-    library are turned into one line on stderr here.
+    Every failure is one line on stderr: usage errors (a missing option, ``--minutes abc``) as
+    ``error: ...; see `access15 CMD --help``` with exit code 2, errors raised by the library as
+    ``error: ...``, Ctrl-C as ``interrupted; ...`` with exit code 130. ``--debug`` shows the
+    traceback of library errors.
     """
     debug = "--debug" in sys.argv
     if not debug:
         logging.captureWarnings(True)
     try:
-        app()
+        code = app(standalone_mode=False)
+    except _UsageError as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":  # `access15` alone: the help is printed
+            sys.exit(exc.exit_code)
+        _fail(_usage_message(exc), exc.exit_code)
+    except typer.Abort:
+        _fail("error: aborted", 1)
+    except (_InterruptedError, KeyboardInterrupt):
+        _fail(_interrupted_message(), 130)
     except Access15Error as exc:
         if debug:
             raise
-        exit_code = 2 if isinstance(exc, InputError) else 1
-        err_console.print(f"error: {exc}", highlight=False, soft_wrap=True, markup=False)
-        sys.exit(exit_code)
-    except KeyboardInterrupt:
-        if len(sys.argv) > 1 and "batch" in sys.argv[1:]:
-            err_console.print(
-                "interrupted; counties finished so far are complete on disk, the one in progress "
-                "was not written; run the same command again to resume"
-            )
-        else:
-            err_console.print("interrupted; no outputs were changed")
-        sys.exit(130)
+        _fail(f"error: {exc}", 2 if isinstance(exc, InputError) else 1)
     except Exception as exc:
         if debug:
             raise
-        err_console.print(
-            f"error: {type(exc).__name__}: {exc} (run again with --debug for the traceback)",
-            highlight=False,
-            soft_wrap=True,
-            markup=False,
+        _fail(f"error: {type(exc).__name__}: {exc} (run again with --debug for the traceback)", 1)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _fail(message: str, code: int) -> None:
+    """Print ``message`` as one line on stderr and exit with ``code``."""
+    line = " ".join(part.strip() for part in message.splitlines() if part.strip())
+    err_console.print(line, highlight=False, soft_wrap=True, markup=False)
+    sys.exit(code)
+
+
+def _usage_message(exc: _UsageError) -> str:
+    """One line for a usage error of click/typer, pointing at the command's help."""
+    text = exc.format_message().strip().rstrip(".")
+    ctx = getattr(exc, "ctx", None)
+    if ctx is not None:
+        text += f"; see `{ctx.command_path} --help`"
+    return f"error: {text}"
+
+
+def _interrupted_message() -> str:
+    """Return the Ctrl-C line: what is on disk now."""
+    if _State.batch:
+        return (
+            "interrupted; counties finished so far are complete on disk, the one in progress "
+            "was not written; run the same command again to resume"
         )
-        sys.exit(1)
+    if _State.out is not None:
+        return f"interrupted; {_State.out} left as it was"
+    return "interrupted; no outputs were changed"
 
 
 if __name__ == "__main__":

@@ -128,11 +128,14 @@ CacheOpt = Annotated[
 
 # --------------------------------------------------------------------------- outputs
 OutOpt = Annotated[
-    Path | None,
+    str | None,
     typer.Option(
         "--out",
         "-o",
-        help="Output folder (created; files replaced atomically). Default: out/<county name>.",
+        metavar="<path>",
+        help="Output folder, access15's own: each run swaps in a complete new set and removes "
+        "the old one; a folder of other files (no manifest.json) is refused, not emptied. "
+        "Default: out/<county name>.",
         show_default=False,
     ),
 ]
@@ -164,7 +167,16 @@ LangOpt = Annotated[
 ]
 
 # --------------------------------------------------------------------------- siting (recommend)
-KOpt = Annotated[int, typer.Option("--k", "-k", min=1, help="Township centres to upgrade.")]
+KOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--k",
+        "-k",
+        min=1,
+        help="Township centres to upgrade (default: the configuration's k, 3).",
+        show_default=False,
+    ),
+]
 RobustnessOpt = Annotated[
     bool,
     typer.Option(
@@ -260,11 +272,13 @@ CountiesArg = Annotated[
     typer.Argument(help="CSV with one row per county (columns below).", show_default=False),
 ]
 BatchOutOpt = Annotated[
-    Path | None,
+    str | None,
     typer.Option(
         "--out",
         "-o",
-        help="Batch folder: one sub-folder per county, summary.csv/.parquet, map.html. "
+        metavar="<path>",
+        help="Batch folder: one sub-folder per county (replaced as a whole by each run of it), "
+        "summary.csv/.parquet, map.html; symbolic links inside it are refused. "
         "Default: out/<CSV name>.",
         show_default=False,
     ),

@@ -10,12 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
+import pandas as pd
 
 from access15.crs import parse_crs_in, to_wgs84
 from access15.errors import InputError
 from access15.io.vectors import read_vector_file
 
-__all__ = ["read_boundary", "read_zones"]
+__all__ = ["check_zone_ids", "read_boundary", "read_zones"]
 
 
 # --- boundary and zone files -------------------------------------------------------------------
@@ -99,7 +101,9 @@ def read_zones(
     Raises
     ------
     InputError
-        As :func:`read_boundary`; missing columns; duplicate ids.
+        As :func:`read_boundary`; missing columns; blank (null or empty) or duplicate ids. A
+        zone without an id is refused rather than given one: its people would otherwise be
+        missing from the zone table without a word.
     """
     gdf = _read_vector(path, "zones", crs_in)
     missing = [c for c in (id_column, name_column) if c not in gdf.columns]
@@ -109,6 +113,7 @@ def read_zones(
             "pass the right --zone-id/--zone-name"
         )
         raise InputError(msg)
+    check_zone_ids(gdf, where=f"zones {str(path)!r}", id_column=id_column, name_column=name_column)
     out = gdf.rename(columns={id_column: "zone_id", name_column: "name"})
     out["zone_id"] = out["zone_id"].astype(str)
     if out["zone_id"].duplicated().any():
@@ -116,3 +121,56 @@ def read_zones(
         raise InputError(msg)
     cols = ["zone_id", "name"] + (["name_en"] if "name_en" in out.columns else [])
     return out[[*cols, "geometry"]].reset_index(drop=True)
+
+
+_MAX_LISTED = 5  # zones quoted in one error message
+
+
+def check_zone_ids(
+    zones: gpd.GeoDataFrame,
+    *,
+    where: str = "zones",
+    id_column: str = "zone_id",
+    name_column: str = "name",
+) -> None:
+    """Refuse zones whose id is null or blank: their people would vanish from the zone table.
+
+    Parameters
+    ----------
+    zones : GeoDataFrame
+        Zone polygons with an id column (and, for the message, a name column).
+    where : str
+        What the zones are, for the message (e.g. ``"zones 'townships.geojson'"``).
+    id_column, name_column : str
+        Columns holding the zone id and the display name.
+
+    Raises
+    ------
+    InputError
+        When any id is null, empty or only spaces; the message names the rows (counted from
+        1, at most five) and the zones' names.
+    """
+    if id_column not in zones.columns:
+        return
+    ids = zones[id_column]
+    blank = ids.isna().to_numpy() | (ids.astype(object).map(str).str.strip() == "").to_numpy()
+    if not blank.any():
+        return
+    rows = np.flatnonzero(blank)
+    names = (
+        zones[name_column].to_numpy()
+        if name_column in zones.columns
+        else np.full(len(zones), None, dtype=object)
+    )
+    listed = ", ".join(
+        f"row {r + 1}, name {'(none)' if pd.isna(names[r]) else repr(str(names[r]))}"
+        for r in rows[:_MAX_LISTED]
+    )
+    more = f", … ({len(rows)} in all)" if len(rows) > _MAX_LISTED else ""
+    n = len(rows)
+    msg = (
+        f"{where}: {n} polygon{'s have' if n > 1 else ' has'} no {id_column} "
+        f"({listed}{more}); give every township an id (its people would be left out of the "
+        "zone table)"
+    )
+    raise InputError(msg)

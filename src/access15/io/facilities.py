@@ -23,7 +23,7 @@ import pandas as pd
 
 from access15.config import TIER_NAMES, Config
 from access15.crs import crs_name, parse_crs_in, source_crs, to_wgs84
-from access15.errors import InputError
+from access15.errors import DataWarning, InputError
 from access15.io.osm import OsmData
 from access15.io.tables import CSV_SUFFIXES, EXCEL_SUFFIXES, read_table
 from access15.io.vectors import VECTOR_SUFFIXES, read_vector_file
@@ -488,7 +488,8 @@ def read_facilities(
         The columns of :func:`facilities_from_osm`: ``facility_id`` (``"file/<id>"``, or
         ``"file/<data row>"`` without an id column), ``name``, ``name_en`` (empty when absent),
         ``tier``, ``tier_name``, ``source`` (``"file"``); WGS-84 points, highest tier first, file
-        order within a tier.
+        order within a tier. ``attrs["diagnostics"]`` lists the data problems warned about (see
+        Warns); :func:`access15.coverage` copies them into the run's diagnostics.
 
     Raises
     ------
@@ -496,7 +497,15 @@ def read_facilities(
         Missing, empty or unreadable file; CSV without ``crs_in``; no coordinate or tier column
         (the columns found are listed); non-numeric, swapped or out-of-range coordinates, unknown
         tier values, blank or duplicate ids (every offending row or value of a kind is listed,
-        data rows counted from 1 under the header).
+        data rows counted from 1 under the header). A repeated id is refused, not merged: the
+        rows may be two facilities with one id typed twice.
+
+    Warns
+    -----
+    DataWarning
+        Rows repeating an earlier row's name, tier and position (to 1e-7 degrees) are exact
+        repeats: each facility is counted once (the first row is kept, the repeats are listed).
+        Rows with the same name and position but different tiers are all kept and listed.
 
     Examples
     --------
@@ -576,8 +585,72 @@ def read_facilities(
         geometry=gpd.points_from_xy(lon, lat),
         crs="EPSG:4326",
     )
-    out = out.sort_values("tier", ascending=False, kind="stable").reset_index(drop=True)
-    return out[FACILITY_COLUMNS]
+    keep, notes = _repeated_rows(where, df.index, out["name"].tolist(), tiers, lon, lat)
+    out = out.loc[keep].sort_values("tier", ascending=False, kind="stable").reset_index(drop=True)
+    out = out[FACILITY_COLUMNS]
+    for note in notes:
+        warnings.warn(note, DataWarning, stacklevel=2)
+    out.attrs["diagnostics"] = notes  # read by access15.coverage into the run's diagnostics
+    return out
+
+
+def _repeated_rows(
+    where: str,
+    rows: pd.Index,
+    names: list[str],
+    tiers: list[int | None],
+    lon: npt.NDArray[np.float64],
+    lat: npt.NDArray[np.float64],
+) -> tuple[npt.NDArray[np.bool_], list[str]]:
+    """Find facilities listed more than once: rows to keep and one note per kind of repeat.
+
+    Rows with the same name, tier and position (to 1e-7 degrees, ~1 cm) as an earlier row are
+    exact repeats and dropped (each facility counts once); rows with the same name and position
+    but another tier are kept and reported (the tier cannot be guessed).
+    """
+    first: dict[tuple[str, int | None, float, float], int] = {}
+    repeats: dict[int, list[int]] = {}  # first row position -> positions repeating it
+    tiers_at: dict[tuple[str, float, float], dict[int | None, int]] = {}
+    keep = np.ones(len(names), dtype=bool)
+    for i, (name, tier, x, y) in enumerate(zip(names, tiers, lon, lat, strict=True)):
+        place = (name, round(float(x), 7), round(float(y), 7))
+        j = first.setdefault((place[0], tier, *place[1:]), i)
+        if j != i:
+            keep[i] = False
+            repeats.setdefault(j, []).append(i)
+        tiers_at.setdefault(place, {}).setdefault(tier, i)
+    notes: list[str] = []
+
+    def label(i: int) -> str:
+        return repr(names[i]) if names[i] else "(no name)"
+
+    if repeats:
+        n = sum(len(v) for v in repeats.values())
+        listed = "; ".join(
+            f"{_rows([rows[k] for k in again])} repeat{'s' if len(again) == 1 else ''} "
+            f"data row {rows[j]} ({label(j)}, tier {tiers[j]}, {lon[j]:.6f}, {lat[j]:.6f})"
+            for j, again in list(repeats.items())[:_MAX_LISTED]
+        )
+        more = f"; … ({len(repeats)} facilities in all)" if len(repeats) > _MAX_LISTED else ""
+        notes.append(
+            f"{where}: {n} repeated row{'s' if n > 1 else ''} (same name, tier and position as "
+            f"an earlier row) counted once: {listed}{more}; remove the repeats from the file"
+        )
+    mixed = [by_tier for by_tier in tiers_at.values() if len(by_tier) > 1]
+    if mixed:
+        listed = "; ".join(
+            f"{label(min(t.values()))} with tiers "
+            f"{', '.join(str(k) for k in sorted(t, key=lambda k: -1 if k is None else k))} at "
+            f"{_rows(sorted(rows[i] for i in t.values()))}"
+            for t in mixed[:_MAX_LISTED]
+        )
+        more = f"; … ({len(mixed)} in all)" if len(mixed) > _MAX_LISTED else ""
+        notes.append(
+            f"{where}: {len(mixed)} facilit{'ies are' if len(mixed) > 1 else 'y is'} listed "
+            f"more than once at one position with different tiers: {listed}{more}; every such "
+            "row is used (the highest tier serves): keep only the right one in the file"
+        )
+    return keep, notes
 
 
 _SITE_ID_NAMES = ("site_id", "site", "id", "编号")

@@ -12,8 +12,10 @@ Grids can be coarsened with :meth:`DemandCells.aggregate` (people summed over bl
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,7 +34,7 @@ from rasterio.windows import Window, from_bounds
 
 from access15._repr import card, people
 from access15.crs import CrsSpec, crs_name, parse_crs_in, raster_crs_in, source_crs, to_wgs84
-from access15.errors import InputError
+from access15.errors import DataWarning, InputError
 from access15.io.tables import TABLE_SUFFIXES, read_table
 from access15.io.vectors import VECTOR_SUFFIXES, read_vector_file
 
@@ -73,6 +75,10 @@ class DemandCells:
         is computed on these. None for points.
     source : str
         File the demand was read from.
+    notes : tuple of str
+        Data problems tolerated while reading (cells with NaN or negative people taken as no
+        data, points outside the study area dropped, ...), each also warned about as a
+        :class:`access15.DataWarning`; :func:`access15.coverage` lists them in its diagnostics.
     """
 
     row: npt.NDArray[np.int64]
@@ -85,6 +91,7 @@ class DemandCells:
     crs: str
     area_mask: npt.NDArray[np.bool_] | None
     source: str = ""
+    notes: tuple[str, ...] = ()
 
     @classmethod
     def from_grid(
@@ -187,6 +194,30 @@ class DemandCells:
         lon, lat = _to_lonlat(*_centres(self.transform, rows, cols), self.crs)
         return rows.astype(np.int64), cols.astype(np.int64), lon, lat
 
+    def centres_of(
+        self, rows: npt.NDArray[np.integer], cols: npt.NDArray[np.integer]
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """WGS-84 lon/lat (degrees) of the centres of grid cells (``rows``, ``cols``).
+
+        Parameters
+        ----------
+        rows, cols : ndarray of int
+            Cell positions on the grid.
+
+        Returns
+        -------
+        lon, lat : ndarray of float64
+            Cell centres, degrees; the same values as :meth:`cell_centres`.
+
+        Raises
+        ------
+        InputError
+            For a point set, which has no grid.
+        """
+        if self.transform is None:
+            self.cell_centres()  # raises the point-set error
+        return _to_lonlat(*_centres(self.transform, rows, cols), self.crs)
+
     def aggregate(self, factor: int) -> DemandCells:
         """Sum people over ``factor`` x ``factor`` blocks of cells onto a coarser grid.
 
@@ -241,6 +272,7 @@ class DemandCells:
             crs=self.crs,
             area_mask=area,
             source=self.source,
+            notes=self.notes,
         )
 
     def _name(self) -> str:
@@ -294,12 +326,18 @@ def read_population(
 
     **Raster** (GeoTIFF, any CRS): only the window covering ``boundary`` is read; cells whose
     centre is outside the boundary, nodata cells and cells with no people are left out. A raster
-    without a nodata value whose cells hold negative fill values (e.g. -99999) has those cells
-    treated as no data, with a warning.
+    without a nodata value whose negative cells all hold one fill value (e.g. -99999) has those
+    cells treated as no data, with a warning. Inside the study area, cells that are not nodata
+    but hold NaN or a negative count are left out with a warning when they are at most 1 % of
+    the cells (:data:`MAX_BAD_CELL_SHARE`) and refused above that; infinite values and more than
+    1e7 people per km² of the cell (:data:`MAX_PEOPLE_PER_KM2`; ten times the densest city
+    blocks on record: a unit error or an undeclared fill value such as 3.4e38) are refused.
 
     **Points** (``.csv``, ``.xlsx``, ``.geojson``, ``.gpkg``, ...): one demand per point
     (village, census point), with its people in ``pop_column``. Points outside ``boundary`` are
-    dropped, with a warning giving how many and their people.
+    dropped, with a warning giving how many and their people. Missing, non-numeric, infinite or
+    negative populations and more than 1e7 people at one point (:data:`MAX_PEOPLE_PER_POINT`)
+    are refused, naming the rows.
 
     Parameters
     ----------
@@ -330,12 +368,13 @@ def read_population(
     ------
     InputError
         Missing/unreadable file, no CRS, no overlap with ``boundary``, no people, missing
-        columns, bad populations or coordinates.
+        columns, bad populations (see above) or coordinates.
 
     Warns
     -----
-    UserWarning
-        Negative raster values taken as no data; points outside ``boundary`` dropped.
+    DataWarning
+        Raster cells with NaN or negative values taken as no data; points outside ``boundary``
+        dropped. The same lines are kept in :attr:`DemandCells.notes` for the run's diagnostics.
     """
     p = Path(source)
     if not p.is_file():
@@ -364,7 +403,8 @@ def read_population(
             raise InputError(msg)
         cells, notes = _read_raster(p, boundary, crs_in)
     for note in notes:
-        warnings.warn(note, stacklevel=2)
+        warnings.warn(note, DataWarning, stacklevel=2)
+    cells = dataclasses.replace(cells, notes=(*cells.notes, *notes))
     return cells.aggregate(factor) if factor != 1 else cells
 
 
@@ -417,31 +457,28 @@ def _read_raster(
                 )
                 raise InputError(msg)
             window = Window(c0, r0, c1 - c0, r1 - r0)
-        data = ds.read(1, window=window, masked=True).astype(np.float64)
         transform = ds.window_transform(window)
         declared = ds.nodata
-    arr = data.filled(np.nan)
-    with np.errstate(invalid="ignore"):
-        neg = np.isfinite(arr) & (arr < 0)
-    n_neg = int(neg.sum())
-    if n_neg:
-        example = f"{float(arr[neg].min()):g}"
-        if declared is None:
-            notes.append(
-                f"population raster {str(p)!r} has no nodata value but {n_neg:,} "
-                f"{'cell is' if n_neg == 1 else 'cells are'} negative (e.g. {example}); treated "
-                f"as no data; set the nodata value (gdal_edit -a_nodata {example}) to silence this"
-            )
-        else:
-            notes.append(
-                f"population raster {str(p)!r} has {n_neg:,} negative cell(s) besides its nodata "
-                f"value {declared:g} (e.g. {example}); treated as no data; check the raster"
-            )
-        arr[neg] = np.nan
-    area = np.isfinite(arr)
-    if geom is not None:
-        area &= geometry_mask([geom], out_shape=arr.shape, transform=transform, invert=True)
-    cells = DemandCells.from_grid(arr, transform, crs, area_mask=area, source=str(p))
+        grid = _Grid(str(p), transform, crs, int(window.row_off), int(window.col_off))
+        sparse = _read_strips(ds, window, geom)
+    notes.extend(
+        _check_usable(
+            grid, sparse.odd_values, sparse.odd_rows, sparse.odd_cols, sparse.n_usable, declared
+        )
+    )
+    lon, lat = _to_lonlat(*_centres(transform, sparse.rows, sparse.cols), crs)
+    cells = DemandCells(
+        row=sparse.rows,
+        col=sparse.cols,
+        lon=lon,
+        lat=lat,
+        pop=sparse.pop,
+        shape=sparse.area.shape,
+        transform=transform,
+        crs=crs,
+        area_mask=sparse.area,
+        source=str(p),
+    )
     if len(cells) == 0:
         msg = (
             f"population raster {str(p)!r} has no people inside the study area; check that the "
@@ -449,6 +486,255 @@ def _read_raster(
         )
         raise InputError(msg)
     return cells, notes
+
+
+#: Most people a raster cell may hold per km² of its area: ten times the densest city blocks
+#: on record (Kowloon Walled City, ~1.3 million people/km²). A larger value is a unit error or
+#: an undeclared fill value (e.g. 3.4e38), refused with :class:`access15.InputError`.
+MAX_PEOPLE_PER_KM2 = 1e7
+#: Most people one population point (a village, a census point) may hold.
+MAX_PEOPLE_PER_POINT = 1e7
+#: Share of a raster's cells (with data, inside the study area) that may hold NaN or negative
+#: values, left out as no data with a warning; above it the raster is refused.
+MAX_BAD_CELL_SHARE = 0.01
+
+
+_STRIP_CELLS = 1 << 22  # raster cells read at a time (32 MB as float64)
+
+
+@dataclass(frozen=True)
+class _Sparse:
+    """A raster window read strip by strip: populated cells, area mask, cells to check."""
+
+    rows: npt.NDArray[np.int64]
+    cols: npt.NDArray[np.int64]
+    pop: npt.NDArray[np.float64]
+    area: npt.NDArray[np.bool_]
+    n_usable: int
+    odd_values: npt.NDArray[np.float64]
+    odd_rows: npt.NDArray[np.int64]
+    odd_cols: npt.NDArray[np.int64]
+
+
+def _read_strips(ds: Any, window: Window, geom: Any) -> _Sparse:
+    """Read ``window`` of band 1 in strips of whole blocks, keeping only what is needed.
+
+    Each strip (at most :data:`_STRIP_CELLS` cells, a whole number of the file's block rows)
+    is read, masked to ``geom`` (cell centres inside; None: every cell) and reduced to its
+    populated cells (finite people > 0), its area cells (finite people >= 0 inside ``geom``, a
+    bool per cell) and its suspicious usable cells (NaN, infinite, negative or implausibly many
+    people, for :func:`_check_usable`). Memory: one strip, the area mask (1 byte a cell of the
+    window) and the populated cells, never a float array of the whole window.
+    """
+    h, w = int(window.height), int(window.width)
+    block_h = max(1, int(ds.block_shapes[0][0]))
+    step = max(block_h, (_STRIP_CELLS // max(w, 1)) // block_h * block_h)
+    limit = MAX_PEOPLE_PER_KM2 * 1e-4  # no cell is smaller than 10 m x 10 m (1e-4 km²)
+    area = np.zeros((h, w), dtype=bool)
+    found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    odd: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    n_usable = 0
+    for s0 in range(0, h, step):
+        sh = min(step, h - s0)
+        strip = Window(window.col_off, window.row_off + s0, w, sh)
+        data = ds.read(1, window=strip, masked=True).astype(np.float64)
+        values = np.asarray(data.filled(np.nan), dtype=np.float64)  # nodata -> NaN
+        usable = ~np.ma.getmaskarray(data)
+        if geom is not None:
+            usable &= geometry_mask(
+                [geom], out_shape=(sh, w), transform=ds.window_transform(strip), invert=True
+            )
+        with np.errstate(invalid="ignore"):
+            good = np.isfinite(values) & (values >= 0)
+            suspicious = usable & ~(good & (values <= limit))
+            ok = usable & good
+            populated = ok & (values > 0)
+        n_usable += int(usable.sum())
+        if suspicious.any():
+            r, c = np.nonzero(suspicious)
+            odd.append((values[suspicious], r + s0, c))
+        area[s0 : s0 + sh] = ok
+        r, c = np.nonzero(populated)
+        found.append((r + s0, c, values[populated]))
+
+    def join(parts: Sequence[tuple[np.ndarray, ...]], i: int, dtype: Any) -> np.ndarray:
+        return np.concatenate([q[i] for q in parts]).astype(dtype) if parts else np.zeros(0, dtype)
+
+    return _Sparse(
+        rows=join(found, 0, np.int64),
+        cols=join(found, 1, np.int64),
+        pop=join(found, 2, np.float64),
+        area=area,
+        n_usable=n_usable,
+        odd_values=join(odd, 0, np.float64),
+        odd_rows=join(odd, 1, np.int64),
+        odd_cols=join(odd, 2, np.int64),
+    )
+
+
+@dataclass(frozen=True)
+class _Grid:
+    """Where a window of a raster lies: for messages (raster rows/cols) and cell areas."""
+
+    path: str
+    transform: Any
+    crs: str
+    row_off: int
+    col_off: int
+
+    def cell(self, r: int, c: int) -> str:
+        lon, lat = _to_lonlat(*_centres(self.transform, np.array([r]), np.array([c])), self.crs)
+        return (
+            f"row {r + self.row_off}, col {c + self.col_off} of the raster "
+            f"(lon {float(lon[0]):.5f}, lat {float(lat[0]):.5f})"
+        )
+
+
+def _check_cell_values(
+    grid: _Grid,
+    values: npt.NDArray[np.float64],
+    usable: npt.NDArray[np.bool_],
+    declared: float | None,
+) -> list[str]:
+    """Check the people per cell where ``usable`` (data, inside the study area).
+
+    Infinite values and implausible ones (above :data:`MAX_PEOPLE_PER_KM2`) are refused. NaN
+    and negative values are no data: tolerated with a note when they are at most
+    :data:`MAX_BAD_CELL_SHARE` of the usable cells, refused above it. A raster without a nodata
+    value whose negative cells all hold one value has a fill value (e.g. -99999): those cells
+    are no data, with a note.
+
+    Parameters
+    ----------
+    grid : _Grid
+        The window's raster, transform (CRS units per cell), CRS and offset.
+    values : ndarray of float64
+        People per cell of the window (nodata cells may hold anything).
+    usable : ndarray of bool
+        Cells that hold data (not the nodata value) and lie inside the study area.
+    declared : float or None
+        The raster's nodata value.
+
+    Returns
+    -------
+    list of str
+        Notes for the run's diagnostics (one line each).
+
+    Raises
+    ------
+    InputError
+        Infinite or implausible values, or too many NaN/negative cells.
+    """
+    rows, cols = np.nonzero(usable)
+    return _check_usable(grid, values[usable], rows, cols, int(usable.sum()), declared)
+
+
+def _check_usable(
+    grid: _Grid,
+    v: npt.NDArray[np.float64],
+    rows: npt.NDArray[np.integer],
+    cols: npt.NDArray[np.integer],
+    n: int,
+    declared: float | None,
+) -> list[str]:
+    """:func:`_check_cell_values` on usable cells given sparsely.
+
+    ``v`` holds the values of usable cells at (``rows``, ``cols``) of the window, in row-major
+    order: every usable cell, or only the suspicious ones (NaN, infinite, negative or above
+    ``MAX_PEOPLE_PER_KM2 * 1e-4``, the cells the checks look at); ``n`` counts every usable
+    cell. Returns the notes; raises :class:`InputError` as :func:`_check_cell_values` does.
+    """
+    where = f"population raster {grid.path!r}"
+    if n == 0:
+        return []
+    inf = np.isinf(v)
+    if inf.any():
+        i = int(np.flatnonzero(inf)[0])
+        msg = (
+            f"{where}: {int(inf.sum()):,} cell(s) inside the study area hold an infinite value "
+            f"(e.g. {v[i]:g} at {grid.cell(rows[i], cols[i])}); set those cells to the "
+            "raster's nodata value or fix them"
+        )
+        raise InputError(msg)
+    with np.errstate(invalid="ignore"):
+        big = v > MAX_PEOPLE_PER_KM2 * 1e-4  # no cell is smaller than 10 m x 10 m (1e-4 km²)
+    if big.any():
+        idx = np.flatnonzero(big)
+        density = v[idx] / _cell_area_km2(grid.transform, grid.crs, rows[idx], cols[idx])
+        over = idx[~(density <= MAX_PEOPLE_PER_KM2)]
+        if len(over):
+            i = int(over[np.argmax(v[over])])
+            area = float(_cell_area_km2(grid.transform, grid.crs, rows[[i]], cols[[i]])[0])
+            msg = (
+                f"{where}: {len(over):,} cell(s) hold implausibly many people, up to {v[i]:g} "
+                f"at {grid.cell(rows[i], cols[i])} = {v[i] / area:.3g} people/km² (the limit is "
+                f"{MAX_PEOPLE_PER_KM2:.0e}); the raster must hold people per cell: check its "
+                f"units, or declare a fill value as nodata (gdal_edit -a_nodata {v[i]:g})"
+            )
+            raise InputError(msg)
+    nan = np.isnan(v)
+    with np.errstate(invalid="ignore"):
+        neg = v < 0
+    notes: list[str] = []
+    fills = np.unique(v[neg])
+    if declared is None and len(fills) == 1:  # one negative value: a fill value, not people
+        n_fill = int(neg.sum())
+        example = f"{float(fills[0]):g}"
+        notes.append(
+            f"{where} has no nodata value but {n_fill:,} "
+            f"{'cell is' if n_fill == 1 else 'cells are'} negative (e.g. {example}); treated "
+            f"as no data; set the nodata value (gdal_edit -a_nodata {example}) to silence this"
+        )
+        neg[:] = False
+    bad = nan | neg
+    n_bad = int(bad.sum())
+    if not n_bad:
+        return notes
+    kinds = []
+    if nan.any():
+        kinds.append(f"{int(nan.sum()):,} NaN")
+    if neg.any():
+        kinds.append(f"{int(neg.sum()):,} negative (e.g. {float(v[neg].min()):g})")
+    i = int(np.flatnonzero(bad)[0])
+    what = (
+        f"{n_bad:,} of the {n:,} cells with data inside the study area ({n_bad / n:.2%}) hold "
+        f"no count of people: {' and '.join(kinds)}, e.g. at {grid.cell(rows[i], cols[i])}"
+    )
+    nodata = "" if declared is None else f" ({declared:g})"
+    if n_bad / n > MAX_BAD_CELL_SHARE:
+        msg = (
+            f"{where}: {what}; more than {MAX_BAD_CELL_SHARE:.0%} of the cells, so people would "
+            f"be missing: fix those cells, or set them to the raster's nodata value{nodata} if "
+            "they hold no one"
+        )
+        raise InputError(msg)
+    notes.append(
+        f"{where}: {what}; left out as no data: set them to the raster's nodata "
+        f"value{nodata} if they hold no one, else fix them"
+    )
+    return notes
+
+
+def _cell_area_km2(
+    t: Any, crs: str, rows: npt.NDArray[np.integer], cols: npt.NDArray[np.integer]
+) -> npt.NDArray[np.float64]:
+    """Area of cells (rows, cols) of a grid in km², from their corners in WGS-84.
+
+    The corners are put on a local plane (km per degree at the cell's latitude): well within
+    1 % for cells under 10 km, ample for a plausibility bound.
+    """
+    r = np.asarray(rows, dtype=np.float64)
+    c = np.asarray(cols, dtype=np.float64)
+    corner_r = np.stack([r, r, r + 1, r + 1])
+    corner_c = np.stack([c, c + 1, c + 1, c])
+    x = t.c + corner_c * t.a + corner_r * t.b
+    y = t.f + corner_c * t.d + corner_r * t.e
+    lon, lat = _to_lonlat(x.ravel(), y.ravel(), crs)
+    lon, lat = lon.reshape(x.shape), lat.reshape(y.shape)
+    kx = 111.320 * np.cos(np.radians(lat.mean(axis=0)))  # km per degree of longitude
+    px, py = (lon - lon[0]) * kx, (lat - lat[0]) * 110.574
+    twice = px * np.roll(py, -1, axis=0) - np.roll(px, -1, axis=0) * py
+    return np.asarray(np.abs(twice.sum(axis=0)) / 2.0, dtype=np.float64)
 
 
 def _centres(
@@ -550,22 +836,34 @@ def _read_points(
 
     pcol = _pop_column(df, pop_column, p)
     pop = _numeric(df[pcol])
-    n_nan = int(np.isnan(pop).sum())
+    nan, inf = np.isnan(pop), np.isinf(pop)
     with np.errstate(invalid="ignore"):
-        n_neg = int((pop < 0).sum())
-    if n_nan or n_neg:
+        neg = pop < 0
+    if nan.any() or inf.any() or neg.any():
         what = ", ".join(
-            s
-            for s in (
-                f"{n_neg:,} negative" if n_neg else "",
-                f"{n_nan:,} missing or non-numeric" if n_nan else "",
+            f"{int(m.sum()):,} {kind}"
+            for kind, m in (
+                ("negative", neg),
+                ("infinite", inf & ~neg),
+                ("missing or non-numeric", nan),
             )
-            if s
+            if m.any()
         )
-        bad = np.isnan(pop) | (np.nan_to_num(pop) < 0)
+        bad = nan | inf | neg
         msg = (
             f"population column {pcol!r} of {str(p)!r} has {what} values out of {len(pop):,} rows "
-            f"(first at data row {_first_row(bad)}); fix or remove those rows"
+            f"(first at data row {_first_row(bad)}; all at {_data_rows(bad)}); fix or remove "
+            "those rows"
+        )
+        raise InputError(msg)
+    big = pop > MAX_PEOPLE_PER_POINT
+    if big.any():
+        i = int(np.argmax(pop))
+        msg = (
+            f"population column {pcol!r} of {str(p)!r} has implausibly many people: "
+            f"{pop[i]:g} at data row {i + 1} ({int(big.sum()):,} row(s) above "
+            f"{MAX_PEOPLE_PER_POINT:.0e}, at {_data_rows(big)}); a point holds the people of one "
+            "village or census point: check the column and its units"
         )
         raise InputError(msg)
 
@@ -680,6 +978,14 @@ def _numeric(s: pd.Series) -> npt.NDArray[np.float64]:
 def _first_row(bad: npt.NDArray[np.bool_]) -> int:
     """1-based data row of the first true entry."""
     return int(np.flatnonzero(bad)[0]) + 1
+
+
+def _data_rows(bad: npt.NDArray[np.bool_], most: int = 10) -> str:
+    """Format the 1-based rows of the true entries: 'data rows 2, 5' (at most ``most``)."""
+    rows = np.flatnonzero(bad) + 1
+    head = ", ".join(str(int(r)) for r in rows[:most])
+    more = f", … ({len(rows):,} in all)" if len(rows) > most else ""
+    return f"data row{'s' if len(rows) > 1 else ''} {head}{more}"
 
 
 def _inside(

@@ -33,7 +33,13 @@ from matplotlib.ticker import MaxNLocator
 
 from access15.errors import InputError
 from access15.outputs.labels import level_label, resolve_lang, tier_name, tr
-from access15.outputs.style import BAND_COLOURS, BANDS_MINUTES, TIER_STYLE, surface_rgba
+from access15.outputs.style import (
+    BAND_COLOURS,
+    BANDS_MINUTES,
+    TIER_STYLE,
+    block_max,
+    surface_rgba,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -189,10 +195,12 @@ def coverage_map(
         fig = _new_figure((8.6, 7.0))
         ax = fig.add_axes((0.02, 0.03, 0.66, 0.88))
         if t is not None and grid:
-            h, w = pop.shape
+            # at most 2,048 pixels a side (the figure has fewer): the longest time per block
+            surface, f = block_max(cov.surface[lv.name], 2048)
+            h, w = surface.shape[0] * f, surface.shape[1] * f
             extent = (t.c, t.c + w * t.a, t.f + h * t.e, t.f)
             ax.imshow(
-                surface_rgba(cov.surface[lv.name], alpha=255),
+                surface_rgba(surface, alpha=255),
                 extent=extent,
                 interpolation="nearest",
                 origin="upper",

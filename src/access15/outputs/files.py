@@ -1,20 +1,17 @@
-"""Per-county outputs on disk, written atomically (the output contract of ``--out DIR``).
+"""Per-county outputs on disk (the output contract of ``--out DIR``).
 
-Everything is first written into a temporary folder beside ``DIR`` and only moved into ``DIR``
-when all files are complete, so an error or Ctrl-C never leaves half-written outputs.
+The complete set is written into a temporary folder beside ``DIR`` and swapped in as a whole
+(:mod:`access15.outputs.folder`): a reader sees the old set or the new set, never a mix, an
+error or Ctrl-C leaves ``DIR`` as it was, and no file of an earlier run survives.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import math
-import os
 import platform
 import re
-import shutil
-import tempfile
 import unicodedata
 from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
@@ -27,8 +24,8 @@ import geopandas as gpd
 import numpy as np
 import rasterio
 
-from access15.errors import InputError
 from access15.outputs.figures import write_figures
+from access15.outputs.folder import check_out_dir, disk_full_is_an_error, output_lock, swapped_in
 from access15.outputs.html import ReportOptions, write_report
 from access15.outputs.labels import resolve_lang
 
@@ -43,6 +40,9 @@ __all__ = [
     "REPORT_FILES",
     "WriteKeywords",
     "WriteOptions",
+    "csv_cell",
+    "csv_safe",
+    "csv_uncell",
     "file_sha256",
     "json_safe",
     "package_versions",
@@ -138,6 +138,101 @@ def json_safe(obj: Any) -> Any:
     if isinstance(obj, float) and not math.isfinite(obj):
         return None
     return obj
+
+
+# OWASP "CSV injection": a spreadsheet runs a cell starting with one of these as a formula
+_FORMULA_START = frozenset("=+-@\t\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def _formula_like(text: str) -> bool:
+    """Whether a spreadsheet could read ``text`` as a formula, or it is one guarded by ``'``."""
+    if text[:1] == "'":
+        return _formula_like(text[1:])
+    return text[:1] in _FORMULA_START and _PLAIN_NUMBER.fullmatch(text) is None
+
+
+def csv_cell(value: Any) -> Any:
+    """Guard one text cell against formula injection: ``'`` before a formula-like text.
+
+    A text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return (OWASP's list)
+    gets a leading ``'``, so Excel, WPS and LibreOffice show it as text instead of running it.
+    A text that already starts with ``'`` before such a character gets one more, so
+    :func:`csv_uncell` gives back every text exactly. Numbers, plain numbers written as text
+    (``"-12.5"``) and all other values are returned unchanged.
+
+    Parameters
+    ----------
+    value : object
+        A cell value.
+
+    Returns
+    -------
+    object
+        The value, guarded if it is a formula-like text.
+
+    Examples
+    --------
+    >>> csv_cell("=HYPERLINK(1)"), csv_cell("@SUM(1)")
+    ("'=HYPERLINK(1)", "'@SUM(1)")
+    >>> csv_cell("-12.5"), csv_cell(-3.0), csv_cell("鹤田镇")
+    ('-12.5', -3.0, '鹤田镇')
+    """
+    if isinstance(value, str) and _formula_like(value):
+        return "'" + value
+    return value
+
+
+def csv_uncell(text: str) -> str:
+    """Undo :func:`csv_cell` on a text read back from a CSV written by access15.
+
+    Parameters
+    ----------
+    text : str
+        A cell as read from the CSV.
+
+    Returns
+    -------
+    str
+        The text as it was before :func:`csv_cell` guarded it.
+
+    Examples
+    --------
+    >>> csv_uncell("'@SUM(1)"), csv_uncell("'plain"), csv_uncell(csv_cell("'=1"))
+    ('@SUM(1)', "'plain", "'=1")
+    """
+    return text[1:] if text[:1] == "'" and _formula_like(text[1:]) else text
+
+
+def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return ``frame`` with every text cell guarded by :func:`csv_cell`, for a CSV output.
+
+    Names come from OSM and user files, and planners open the CSVs in a spreadsheet: a name
+    such as ``=HYPERLINK(...)`` or ``@SUM(1)`` must stay text there. Only text (object or
+    string) columns change; numeric columns, the header and the index are left alone, and a
+    frame without a formula-like text is returned as it is.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        A table about to be written with ``to_csv``.
+
+    Returns
+    -------
+    DataFrame
+        ``frame`` itself, or a copy with the guarded text columns.
+    """
+    out = frame
+    for i, dtype in enumerate(frame.dtypes):
+        if dtype.kind != "O":  # object and pandas string columns
+            continue
+        values = frame.iloc[:, i].tolist()
+        guarded = [csv_cell(v) for v in values]
+        if any(a is not b for a, b in zip(values, guarded, strict=True)):
+            if out is frame:
+                out = frame.copy()
+            out.isetitem(i, guarded)
+    return out
 
 
 def _write_json(path: Path, data: Any) -> None:
@@ -247,7 +342,7 @@ def write_outputs(
     options: WriteOptions | None = None,
     **more: Unpack[WriteKeywords],
 ) -> dict[str, Path]:
-    """Write the county outputs into ``out_dir`` atomically.
+    """Write the county outputs into ``out_dir``, swapped in as a whole folder.
 
     Files: ``summary.json``, ``coverage_by_zone.csv``, ``travel_time.tif``,
     ``facilities.geojson``, ``cells.parquet`` (GeoParquet), ``gaps.geojson`` and
@@ -265,8 +360,10 @@ def write_outputs(
     Parameters
     ----------
     out_dir : str or Path
-        Folder to fill; created if missing. Files are written to a temporary folder beside it
-        and moved in when all are complete, ``manifest.json`` last.
+        access15's output folder; created if missing. The new set is written to a temporary
+        folder beside it (beside the folder a symbolic link points to) and swapped in as a
+        whole, under a lock; files of an earlier run do not survive (see
+        :func:`~access15.outputs.folder.check_out_dir` for the folders refused).
     cov : CoverageResult
         Coverage of the county: summary, zone table, surface, facilities, cells, gaps.
     bands : GeoDataFrame, optional
@@ -291,19 +388,18 @@ def write_outputs(
     Raises
     ------
     InputError
-        ``out_dir`` exists and is not a folder, or an unknown language.
+        ``out_dir`` is refused (:func:`~access15.outputs.folder.check_out_dir`), another
+        run is writing it, or an unknown language.
+    OutputError
+        The disk filled up while writing; ``out_dir`` is left as it was.
     """
     opts = options or WriteOptions()
     if more:
         opts = replace(opts, **more)
     only = opts.only
     out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        msg = f"--out {str(out)!r} exists and is not a folder; choose another path"
-        raise InputError(msg)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    try:
+    real = check_out_dir(out_dir)
+    with disk_full_is_an_error(out, real), output_lock(out), swapped_in(real) as tmp:
         summary = dict(cov.summary)
         ranking = None
         if rec is not None:
@@ -335,7 +431,7 @@ def write_outputs(
         if opts.extra_summary:
             summary.update(opts.extra_summary)
         _write_json(tmp / "summary.json", summary)
-        cov.by_zone.to_csv(tmp / "coverage_by_zone.csv", index=False, float_format="%.4f")
+        csv_safe(cov.by_zone).to_csv(tmp / "coverage_by_zone.csv", index=False, float_format="%.4f")
         if cov.surface:
             _write_travel_time(tmp / "travel_time.tif", cov)
         fac = cov.facilities.drop(columns=["node", "leg_s"], errors="ignore")
@@ -346,7 +442,7 @@ def write_outputs(
         if bands is not None and len(bands):
             bands.to_file(tmp / "isochrones.geojson", driver="GeoJSON")
         if rec is not None and ranking is not None:
-            ranking.to_csv(tmp / "recommendations.csv", index=False, float_format="%.6f")
+            csv_safe(ranking).to_csv(tmp / "recommendations.csv", index=False, float_format="%.6f")
             gpd.GeoDataFrame(
                 ranking,
                 geometry=gpd.points_from_xy(ranking["lon"], ranking["lat"]),
@@ -355,15 +451,19 @@ def write_outputs(
         if rec is not None:
             curve = getattr(rec, "curve", None)
             if curve is not None and len(curve):
-                curve.to_csv(tmp / "coverage_curve.csv", index=False, float_format="%.6f")
+                csv_safe(curve).to_csv(tmp / "coverage_curve.csv", index=False, float_format="%.6f")
             if sens is not None:
-                sens.stability.to_csv(tmp / "sensitivity.csv", index=False, float_format="%.4f")
-                sens.scenarios.to_csv(
+                csv_safe(sens.stability).to_csv(
+                    tmp / "sensitivity.csv", index=False, float_format="%.4f"
+                )
+                csv_safe(sens.scenarios).to_csv(
                     tmp / "sensitivity_scenarios.csv", index=False, float_format="%.6f"
                 )
             zones_ba = getattr(rec, "zones", None)
             if zones_ba is not None and len(zones_ba):
-                zones_ba.to_csv(tmp / "zones_before_after.csv", index=False, float_format="%.4f")
+                csv_safe(zones_ba).to_csv(
+                    tmp / "zones_before_after.csv", index=False, float_format="%.4f"
+                )
         if fmap is not None:
             fmap.save(str(tmp / "map.html"))
         _write_report_files(
@@ -385,20 +485,9 @@ def write_outputs(
         man.setdefault("configuration", cov.config.to_dict())
         man["outputs"] = {p.name: file_sha256(p) for p in sorted(tmp.iterdir())}
         _write_json(tmp / "manifest.json", man)
-        out.mkdir(parents=True, exist_ok=True)
-        written: dict[str, Path] = {}
-        for p in sorted(tmp.iterdir()):
-            if p.name == "manifest.json":
-                continue
-            os.replace(p, out / p.name)
-            written[p.name] = out / p.name
-        # the manifest lands last: its presence means the folder is complete
-        os.replace(tmp / "manifest.json", out / "manifest.json")
-        written["manifest.json"] = out / "manifest.json"
-        return written
-    finally:
-        with contextlib.suppress(OSError):
-            shutil.rmtree(tmp)
+        names = sorted(p.name for p in tmp.iterdir() if p.name != "manifest.json")
+        # leaving the block swaps the complete folder in (old set or new set, never a mix)
+        return {name: out / name for name in [*names, "manifest.json"]}
 
 
 def _first_name(gdf: gpd.GeoDataFrame | None, column: str) -> str | None:

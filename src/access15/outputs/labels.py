@@ -217,9 +217,11 @@ _TEXT: dict[str, tuple[str, str]] = {
 _METHOD: dict[str, tuple[str, str]] = {
     "network": (
         "道路来自 OpenStreetMap，按道路等级赋予车速（{mode}）：{speeds}。单行道按方向计算，"
-        "只保留最大的连通路网。",
+        "互不相连的各片路网（如两条山谷）都保留，各自计算；少于 10 个节点的零碎路段舍去并报告。",
         "Roads come from OpenStreetMap; each road class has a speed ({mode}): {speeds}. One-way "
-        "streets are respected; only the largest connected part of the network is used.",
+        "streets are respected; road systems not connected to each other (two valleys, an "
+        "island) are all kept and routed on their own; fragments under 10 nodes are dropped "
+        "and reported.",
     ),
     "first_mile": (
         "每个人口格网从格网中心步行（{walk} km/h）到最近道路，再沿路网到达最近的机构，最后步行"

@@ -3,15 +3,20 @@
 The map opens offline: Leaflet, jQuery and the fullscreen control are inlined from
 ``_assets/`` (only basemap tiles need the internet, and the synthetic sample has none).
 
-Every name shown comes from OSM or a user file and is escaped before it reaches HTML with
-:func:`escape_text`, which also neutralises the characters of JavaScript template literals:
-folium writes tooltips and popups into backtick strings, where ``${...}`` would run.
+Every name shown comes from OSM or a user file and is escaped before it reaches folium with
+:func:`escape_text`, which also neutralises the characters of JavaScript template literals
+(folium writes tooltips and popups into backtick strings, where ``${...}`` would run) and of
+Jinja2 (folium renders each element's output again as a Jinja2 template, so a name ``{{7*7}}``
+would show ``49`` and a crafted one would run Python code): braces become ``&#123;``/``&#125;``,
+which the browser shows as braces. Every untrusted text given to folium, here and in the batch
+map, goes through :func:`escape_text`.
 """
 
 from __future__ import annotations
 
 import base64
 import html
+import io
 import math
 import os
 import re
@@ -25,6 +30,7 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 from folium import plugins
+from PIL import Image
 from rasterio.warp import transform_bounds
 
 from access15.access import GAP_MIN_PEOPLE
@@ -36,7 +42,8 @@ from access15.outputs.style import (
     BANDS_MINUTES,
     TIER_STYLE,
     band_colour,
-    surface_rgba,
+    block_max,
+    surface_band_index,
     symbol_svg,
 )
 
@@ -49,6 +56,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BASEMAPS",
+    "SURFACE_MAX_PX",
     "MapKeywords",
     "MapOptions",
     "add_basemap",
@@ -63,6 +71,16 @@ BASEMAPS = ("osm", "positron", "tianditu", "none")
 """Basemap choices: OpenStreetMap, CartoDB Positron, Tianditu (needs a key) and none."""
 GAP_MAX_RADIUS_PX = 28.0
 """Radius of the largest uncovered cluster's circle; others scale with sqrt(people)."""
+SURFACE_MAX_PX = 2048
+"""Longest side of the travel-time image in the map, pixels. A larger surface is reduced to
+blocks of cells, each showing the longest time of its cells (no place looks better served than
+it is), and written as a palette PNG: the image stays under ~2 MB whatever the county."""
+_SURFACE_ALPHA = 170  # opacity of the surface's cells with a time, 0-255
+GAPS_MAX_DRAWN = 1000
+"""Most uncovered clusters drawn as circles (the most populous; all are in gaps.geojson)."""
+BANDS_MAX_BYTES = 6_000_000
+"""Budget of the isochrone layer's GeoJSON in the map, bytes: past it, the smallest polygon
+parts are left out of the drawing (the travel-time image still shows them)."""
 
 _OSM_ATTR = (
     '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
@@ -88,22 +106,38 @@ _TIANDITU_ATTR = (
     "(National Platform for Common GeoSpatial Information Services)"
 )
 _KEY_RE = re.compile(r"[0-9A-Za-z]{8,64}")
-_JS_SPECIAL = {"`": "&#96;", "$": "&#36;", "\\": "&#92;"}
+# JavaScript template literals (backtick, ${...}, escapes) and every Jinja2 delimiter ({{ {% {#)
+_JS_SPECIAL = {"`": "&#96;", "$": "&#36;", "\\": "&#92;", "{": "&#123;", "}": "&#125;"}
 
 
 def escape_text(value: object) -> str:
-    """Escape an untrusted name for HTML, attributes and folium's JS template literals.
+    """Escape an untrusted name for HTML, attributes, folium's JS template literals and Jinja2.
 
     ``html.escape`` (``& < > " '``) plus the backtick, ``$`` and backslash, which folium's
-    tooltip and popup templates would otherwise interpret inside a JavaScript backtick string.
-    ``None`` becomes an empty string.
+    tooltip and popup templates would otherwise interpret inside a JavaScript backtick string,
+    and the braces ``{ }``: folium renders the output of each element once more as Jinja2
+    template source, where ``{{ ... }}`` would be evaluated (and could run Python code).
+    Each of these characters becomes an HTML character reference, so the browser shows the
+    name as it was. ``None`` (and NaN) becomes an empty string.
+
+    Parameters
+    ----------
+    value : object
+        The untrusted text (a name, an id, an error message); converted with ``str``.
+
+    Returns
+    -------
+    str
+        Text safe in HTML, in folium's JavaScript strings and as Jinja2 template source.
 
     Examples
     --------
     >>> escape_text('<script>alert(1)</script>')
     '&lt;script&gt;alert(1)&lt;/script&gt;'
     >>> escape_text("${alert(1)}`")
-    '&#36;{alert(1)}&#96;'
+    '&#36;&#123;alert(1)&#125;&#96;'
+    >>> escape_text("{{7*7}}")
+    '&#123;&#123;7*7&#125;&#125;'
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
@@ -133,6 +167,22 @@ def _mercator_rows(
     lat = np.degrees(2 * np.arctan(np.exp(y)) - np.pi / 2)
     rows = np.clip(((north - lat) / (north - south) * h).astype(np.int64), 0, h - 1)
     return grid[rows]
+
+
+def _surface_png(minutes: npt.NDArray[np.floating]) -> str:
+    """Colour the travel-time grid by band into a palette PNG data URI (NaN transparent)."""
+    idx = surface_band_index(minutes)
+    h, w = idx.shape
+    image = Image.frombytes("P", (w, h), np.ascontiguousarray(idx).tobytes())
+    image.putpalette([v for c in BAND_COLOURS for v in _rgb(c)] + [0, 0, 0])
+    buf = io.BytesIO()
+    alpha = bytes([_SURFACE_ALPHA] * len(BAND_COLOURS) + [0])
+    image.save(buf, format="PNG", transparency=alpha, compress_level=9)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _rgb(colour: str) -> tuple[int, int, int]:
+    return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
 
 
 def _asset_uri(name: str, mime: str) -> str:
@@ -350,8 +400,12 @@ def _add_isochrones(
         for b, p, a in zip(iso["band"], iso["population"], iso["area_km2"], strict=True)
     ]
     g["geometry"] = shapely.set_precision(g.geometry.to_numpy(), 1e-5)
+    text = g.to_json(drop_id=True)
+    if len(text) > BANDS_MAX_BYTES:
+        g["geometry"] = _largest_parts(g.geometry.to_numpy(), BANDS_MAX_BYTES / len(text))
+        text = g.to_json(drop_id=True)
     folium.GeoJson(
-        g.to_json(drop_id=True),
+        text,
         name=tr("layer_isochrones", lang, level=label),
         show=False,
         style_function=lambda f: {
@@ -362,6 +416,29 @@ def _add_isochrones(
         },
         tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
     ).add_to(m)
+
+
+def _largest_parts(geoms: npt.NDArray[np.object_], keep_share: float) -> list[Any]:
+    """Keep the largest polygon parts of all ``geoms`` holding ``keep_share`` of their vertices.
+
+    Parts are ranked by area over every geometry together; each geometry keeps its ranked
+    parts (a geometry left with none keeps its largest), as a MultiPolygon.
+    """
+    parts = [shapely.get_parts(g) for g in geoms]
+    owner = np.repeat(np.arange(len(parts)), [len(p) for p in parts])
+    flat = np.concatenate(parts) if len(parts) else np.zeros(0, dtype=object)
+    area = shapely.area(flat)
+    order = np.argsort(-area, kind="stable")
+    coords = shapely.get_num_coordinates(flat)[order]
+    budget = keep_share * float(coords.sum())
+    keep = np.zeros(len(flat), dtype=bool)
+    keep[order[np.cumsum(coords) <= budget]] = True
+    out = []
+    for i in range(len(parts)):
+        mine = np.flatnonzero(owner == i)
+        chosen = mine[keep[mine]] if keep[mine].any() else mine[np.argmax(area[mine])][None]
+        out.append(shapely.MultiPolygon(list(flat[chosen])) if len(mine) else geoms[i])
+    return out
 
 
 def _add_facilities(m: folium.Map, cov: CoverageResult, lang: str) -> list[int]:
@@ -416,6 +493,7 @@ def _add_gaps(
     big = gaps[gaps["population"] >= GAP_MIN_PEOPLE]
     if not len(big):
         return False
+    big = big.nlargest(GAPS_MAX_DRAWN, "population", keep="first")
     names = (
         dict(zip(zones["zone_id"].astype(str), zones["name"].astype(str), strict=True))
         if zones is not None and "name" in zones.columns
@@ -670,12 +748,16 @@ def make_map(
     add_basemap(m, opts.basemap, tianditu_key=opts.tianditu_key, lang=lang)
     label = _esc(level_label(lv, lang))
     if grid:
-        surface = cov.surface[lv.name]
+        full = cov.surface[lv.name]
+        surface, f = block_max(full, SURFACE_MAX_PX)
+        # blocks hanging over the south/east edge widen the image's frame by their overhang
+        img_south = north + (south - north) * surface.shape[0] * f / full.shape[0]
+        img_east = west + (east - west) * surface.shape[1] * f / full.shape[1]
         if pop.crs in ("EPSG:4326", "OGC:CRS84"):
-            surface = _mercator_rows(surface, south, north)
+            surface = _mercator_rows(surface, img_south, north)
         folium.raster_layers.ImageOverlay(
-            image=surface_rgba(surface),
-            bounds=[[south, west], [north, east]],
+            image=_surface_png(surface),
+            bounds=[[img_south, west], [north, img_east]],
             mercator_project=False,
             name=tr("layer_surface", lang, level=label),
             pixelated=True,

@@ -17,6 +17,8 @@ __all__ = [
     "BAND_COLOURS",
     "TIER_STYLE",
     "band_colour",
+    "block_max",
+    "surface_band_index",
     "surface_rgba",
     "symbol_svg",
 ]
@@ -35,6 +37,70 @@ TIER_STYLE: dict[int, dict[str, Any]] = {
 
 def _hex_to_rgb(h: str) -> tuple[int, int, int]:
     return int(h[1:3], 16), int(h[3:5], 16), int(h[5:7], 16)
+
+
+def block_max(grid: npt.NDArray[np.floating], max_px: int) -> tuple[npt.NDArray[np.floating], int]:
+    """Reduce a travel-time grid to at most ``max_px`` cells a side: the longest time per block.
+
+    For display only (the map's image, the printed map): no block looks better served than its
+    worst cell with a time.
+
+    Blocks of ``f`` x ``f`` cells (``f`` the smallest whole factor that fits) start at the top
+    left; the last row/column of blocks may hang over the edge (padded with NaN). A block shows
+    the longest time (minutes) of its cells that have one, and NaN only when none has.
+
+    Parameters
+    ----------
+    grid : ndarray, shape (rows, cols)
+        Travel times, minutes; NaN for none.
+    max_px : int
+        Most cells on the longest side of the result.
+
+    Returns
+    -------
+    grid : ndarray
+        The reduced grid (the input itself when it already fits).
+    factor : int
+        Cells per block side, ``f``.
+
+    Examples
+    --------
+    >>> block_max(np.array([[1.0, 9.0, np.nan], [2.0, np.nan, np.nan]]), 2)[0].tolist()
+    [[9.0, nan]]
+    """
+    h, w = grid.shape
+    f = max(1, -(-max(h, w) // max_px))
+    if f == 1:
+        return grid, 1
+    hp, wp = -(-h // f) * f, -(-w // f) * f
+    padded = np.full((hp, wp), np.nan, dtype=np.float32)
+    padded[:h, :w] = grid
+    blocks = padded.reshape(hp // f, f, wp // f, f)
+    return np.fmax.reduce(np.fmax.reduce(blocks, axis=3), axis=1), f
+
+
+def surface_band_index(minutes: npt.NDArray[np.floating]) -> npt.NDArray[np.uint8]:
+    """Colour band of each cell of a travel-time grid (minutes): an index into BAND_COLOURS.
+
+    Parameters
+    ----------
+    minutes : ndarray
+        Travel times, minutes; NaN for no data.
+
+    Returns
+    -------
+    ndarray of uint8, shape ``minutes.shape``
+        Index of the cell's band in :data:`BAND_COLOURS`; ``len(BAND_COLOURS)`` where NaN.
+
+    Examples
+    --------
+    >>> surface_band_index(np.array([1.0, 5.0, 5.1, np.nan, 100.0])).tolist()
+    [0, 0, 1, 6, 5]
+    """
+    m = np.asarray(minutes)
+    band = np.searchsorted(np.asarray(BANDS_MINUTES[1:]), np.nan_to_num(m, nan=0.0), side="left")
+    band = np.clip(band, 0, len(BAND_COLOURS) - 1)
+    return np.where(np.isfinite(m), band, len(BAND_COLOURS)).astype(np.uint8)
 
 
 def surface_rgba(minutes: npt.NDArray[np.floating], *, alpha: int = 170) -> npt.NDArray[np.uint8]:

@@ -22,7 +22,7 @@ from typing import Any, Literal, TypeAlias, cast
 
 import pandas as pd
 
-from access15.config import ServiceLevel
+from access15.config import MAX_MINUTES, ServiceLevel
 from access15.errors import InputError
 
 __all__ = [
@@ -41,6 +41,8 @@ Method = Literal["exact", "swap", "greedy"]
 CandidateSource: TypeAlias = "str | pd.DataFrame"
 
 OBJECTIVES: tuple[str, ...] = ("coverage", "median", "center", "center-zone")
+_MAX_TIME_LIMIT_S = 86_400.0  # a day per solve
+_MAX_GRID_SPACING_M = 100_000.0  # 100 km squares: a county is one or a few
 METHODS: tuple[str, ...] = ("exact", "swap", "greedy")
 ALIASES: dict[str, Objective] = {
     "coverage": "coverage",
@@ -95,17 +97,25 @@ def _ids(value: object, name: str) -> tuple[str, ...]:
     return tuple(str(v) for v in value)
 
 
-def _positive(value: float | None, name: str, unit: str = "") -> float | None:
-    """``value`` as a float, checked > 0 and finite (None stays None)."""
+def _positive(
+    value: float | None, name: str, unit: str = "", *, low: float = 0.0, top: float = math.inf
+) -> float | None:
+    """``value`` as a float, checked > 0, >= ``low``, <= ``top`` and finite (None stays None)."""
     if value is None:
         return None
     try:
         v = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         msg = f"{name} must be a number > 0{unit}, got {value!r}"
         raise InputError(msg) from None
-    if not v > 0 or math.isinf(v):
+    if not v > 0 or (math.isinf(v) and math.isinf(top)):
         msg = f"{name} must be > 0{unit}, got {v:g}"
+        raise InputError(msg)
+    if v > top:
+        msg = f"{name} must be at most {top:g}{unit}, got {v:g}"
+        raise InputError(msg)
+    if v < low:
+        msg = f"{name} must be at least {low:g}{unit}, got {v:g}"
         raise InputError(msg)
     return v
 
@@ -166,14 +176,15 @@ class SitingOptions:
         True: every zone with an eligible candidate gets at least one site; or the zone ids
         that must.
     max_minutes_to_hospital : float, optional
-        Only sites within this many minutes of the county hospital are eligible (> 0).
+        Only sites within this many minutes of the county hospital are eligible (> 0, at most
+        1440).
     cost : str or mapping, optional
         Candidate column, or ``{site_id or name: cost}``, giving each site's cost (default 1).
     budget : float, optional
         Total cost allowed (> 0; every site costs 1 without ``cost``). Replaces ``k``, or is
         capped by it.
     time_limit_s : float
-        HiGHS time limit per solve, seconds (> 0).
+        HiGHS time limit per solve, seconds (> 0, at most 86400: a day).
     cutoff_minutes : float, optional
         Time objectives: travel times beyond this many minutes count as this value (> 0); see
         :func:`~access15.siting.build_problem`.
@@ -181,7 +192,7 @@ class SitingOptions:
         The curve over K: True: greedy prefix and exact per K (exact method only);
         ``"greedy"``: greedy only; False: none. Not computed with a budget.
     grid_spacing_m : float
-        Grid spacing of ``"nodes"`` candidates, metres (> 0).
+        Grid spacing of ``"nodes"`` candidates, metres (1 to 100000).
     gap_min_people : float, optional
         Smallest uncovered cluster that becomes a ``"gaps"`` candidate, people (default 50).
     max_candidates : int, optional
@@ -237,7 +248,9 @@ class SitingOptions:
         put(
             self,
             "max_minutes_to_hospital",
-            _positive(self.max_minutes_to_hospital, "max_minutes_to_hospital", " minutes"),
+            _positive(
+                self.max_minutes_to_hospital, "max_minutes_to_hospital", " minutes", top=MAX_MINUTES
+            ),
         )
         if self.cost is not None and not isinstance(self.cost, str | Mapping):
             msg = (
@@ -248,13 +261,20 @@ class SitingOptions:
         if isinstance(self.cost, Mapping):
             put(self, "cost", dict(self.cost))
         put(self, "budget", _positive(self.budget, "budget"))
-        put(self, "time_limit_s", _positive(self.time_limit_s, "time_limit_s", " seconds"))
+        put(
+            self,
+            "time_limit_s",
+            _positive(self.time_limit_s, "time_limit_s", " seconds", top=_MAX_TIME_LIMIT_S),
+        )
         put(self, "cutoff_minutes", _positive(self.cutoff_minutes, "cutoff_minutes", " minutes"))
         curve: object = self.curve
         if not (isinstance(curve, bool) or curve == "greedy"):
             msg = f"curve must be True, False or 'greedy', got {curve!r}"
             raise InputError(msg)
-        put(self, "grid_spacing_m", _positive(self.grid_spacing_m, "grid_spacing_m", " metres"))
+        spacing = _positive(
+            self.grid_spacing_m, "grid_spacing_m", " metres", low=1.0, top=_MAX_GRID_SPACING_M
+        )
+        put(self, "grid_spacing_m", spacing)
         if self.gap_min_people is not None:
             g = float(self.gap_min_people)
             if not g >= 0:

@@ -491,3 +491,95 @@ def test_read_network_by_place_name_goes_through_the_download(servers, tmp_path)
     assert {r["client"] for r in servers.requests} == {"127.0.0.1"}
     t = ax.nearest_times(net, net.node_ids[:1])
     assert np.isfinite(t.to_numpy()).all()
+
+
+def _edit_meta(path: Path, edit) -> None:
+    meta = json.loads(path.read_text(encoding="utf-8"))
+    edit(meta)
+    path.write_text(json.dumps(meta), encoding="utf-8")
+
+
+def _cut(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+# damaged entries of our cache: (file, damage); each must be detected on read, removed, rebuilt
+CACHE_DAMAGE = {
+    "way-row-short": ("json", lambda p: _edit_meta(p, lambda m: m["ways"][3].pop())),
+    "way-id-text": ("json", lambda p: _edit_meta(p, lambda m: m["ways"][0].__setitem__(0, "x"))),
+    "facility-row-long": ("json", lambda p: _edit_meta(p, lambda m: m["facilities"][0].append(1))),
+    "facility-lon-text": (
+        "json",
+        lambda p: _edit_meta(p, lambda m: m["facilities"][0].__setitem__(2, "east")),
+    ),
+    "ways-not-a-list": ("json", lambda p: _edit_meta(p, lambda m: m.__setitem__("ways", 7))),
+    "json-cut": ("json", _cut),
+    "json-empty": ("json", lambda p: p.write_bytes(b"")),
+    "json-binary": ("json", lambda p: p.write_bytes(b"\xff\xfe\x00garbage")),
+    "npz-cut": ("npz", _cut),
+    "npz-empty": ("npz", lambda p: p.write_bytes(b"")),
+    "offsets-decreasing": (
+        "npz",
+        lambda p: _rewrite_npz(p, way_offsets=lambda a: np.r_[a[:1], a[2:3], a[1:2], a[3:]]),
+    ),
+}
+
+
+def _rewrite_npz(path: Path, **changes) -> None:
+    with np.load(path) as z:
+        arrays = {k: z[k] for k in z.files}
+    for k, change in changes.items():
+        arrays[k] = change(arrays[k])
+    with path.open("wb") as f:
+        np.savez_compressed(f, **arrays)
+
+
+@pytest.mark.parametrize("damage", list(CACHE_DAMAGE))
+def test_damaged_cache_entry_is_removed_and_downloaded_again(servers, tmp_path, damage, caplog):
+    first = download_osm(PLACE, cache_dir=tmp_path)
+    kind, spoil = CACHE_DAMAGE[damage]
+    (path,) = tmp_path.glob(f"osm-*.{kind}")
+    spoil(path)
+    for p in (tmp_path / "osmnx-http").iterdir():  # no HTTP cache either: the server is asked
+        p.unlink()
+    n = len(servers.asked("/api/interpreter"))
+    again = download_osm(PLACE, cache_dir=tmp_path)
+    assert len(servers.asked("/api/interpreter")) == n + 2  # roads and facilities again
+    assert "unreadable download cache" in caplog.text
+    np.testing.assert_array_equal(again.refs, first.refs)
+    pd.testing.assert_frame_equal(again.ways, first.ways)
+    pd.testing.assert_frame_equal(again.facilities, first.facilities)
+    # the entry was rewritten whole: the next run reads it without asking anyone
+    servers.stop()
+    caplog.clear()
+    third = download_osm(PLACE, cache_dir=tmp_path)
+    assert any("download cache" in note for note in third.notes)
+    pd.testing.assert_frame_equal(third.ways, first.ways)
+    assert "unreadable" not in caplog.text
+
+
+HTTP_DAMAGE = {
+    "cut": _cut,
+    "empty": lambda p: p.write_bytes(b""),
+    "binary": lambda p: p.write_bytes(b"\xff\xfe\x00"),
+}
+
+
+@pytest.mark.parametrize("damage", list(HTTP_DAMAGE))
+def test_damaged_osmnx_http_cache_is_removed_and_downloaded_again(servers, tmp_path, damage):
+    """A killed run can leave osmnx's HTTP cache file half written: it must not fail every run."""
+    first = download_osm(PLACE, cache_dir=tmp_path)
+    for p in tmp_path.glob("osm-*"):
+        p.unlink()
+    http = sorted((tmp_path / "osmnx-http").iterdir())
+    assert len(http) == 3  # Nominatim, Overpass roads, Overpass facilities
+    for p in http:
+        HTTP_DAMAGE[damage](p)
+    n = len(servers.requests)
+    again = download_osm(PLACE, cache_dir=tmp_path)
+    assert len(servers.asked("/api/interpreter")) == 4  # 2 first, 2 again
+    assert len(servers.requests) > n
+    np.testing.assert_array_equal(again.refs, first.refs)
+    pd.testing.assert_frame_equal(again.facilities, first.facilities)
+    for p in (tmp_path / "osmnx-http").iterdir():  # rewritten whole
+        json.loads(p.read_text(encoding="utf-8"))

@@ -33,6 +33,7 @@ from access15.io.osm.data import (
     FACILITY_TAGS,
     HEALTH_AMENITIES,
     HEALTH_CARE,
+    OSM_FACILITY_COLUMNS,
     WAY_TAGS,
     OsmData,
     WayParts,
@@ -127,39 +128,123 @@ def _source_of(query: _Query) -> str:
     return f"{query.kind}:{query.label}"
 
 
+# what reading a damaged cache file raises: a truncated zip (BadZipFile, EOFError), a missing
+# member (KeyError), cut or binary JSON (ValueError incl. UnicodeDecodeError), wrong shapes
+_CACHE_ERRORS = (OSError, EOFError, ValueError, KeyError, TypeError, zipfile.BadZipFile)
+_OSM_TYPES = frozenset({"node", "way", "relation"})
+
+
+def _is_int(v: object) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_tag(v: object) -> bool:
+    return v is None or isinstance(v, str)
+
+
+def _check_rows(meta: object) -> tuple[list[list[Any]], list[list[Any]]]:
+    """Return the way and facility rows of a cache entry's JSON (ValueError when malformed)."""
+    if not isinstance(meta, dict):
+        msg = "not a JSON object"
+        raise ValueError(msg)
+    ways, facilities = meta.get("ways"), meta.get("facilities")
+    if not isinstance(ways, list) or not isinstance(facilities, list):
+        msg = "no list of ways or facilities"
+        raise ValueError(msg)
+    n_way, n_fac = 1 + len(WAY_TAGS), len(OSM_FACILITY_COLUMNS)
+    for i, row in enumerate(ways):
+        if not (
+            isinstance(row, list)
+            and len(row) == n_way
+            and _is_int(row[0])
+            and all(_is_tag(v) for v in row[1:])
+        ):
+            msg = f"way row {i} is malformed"
+            raise ValueError(msg)
+    for i, row in enumerate(facilities):
+        if not (
+            isinstance(row, list)
+            and len(row) == n_fac
+            and row[0] in _OSM_TYPES
+            and _is_int(row[1])
+            and all(isinstance(v, int | float) and not isinstance(v, bool) for v in row[2:4])
+            and all(_is_tag(v) for v in row[4:])
+        ):
+            msg = f"facility row {i} is malformed"
+            raise ValueError(msg)
+    return ways, facilities
+
+
 def _read_cache(cache_dir: Path, query: _Query) -> OsmData | None:
+    """Return the cached answer to ``query``, or None; a damaged entry is logged and removed."""
     npz_path, json_path = _cache_paths(cache_dir, query)
     if not (npz_path.is_file() and json_path.is_file()):
         return None
     try:
         meta = json.loads(json_path.read_text(encoding="utf-8"))
+        ways, facilities = _check_rows(meta)
         if meta.get("format") != _CACHE_FORMAT or meta.get("key") != query.key:
-            return None
-        with np.load(npz_path, allow_pickle=False) as z:
+            msg = "written for another query or format"
+            raise ValueError(msg)
+        with npz_path.open("rb") as f, np.load(f, allow_pickle=False) as z:
             arrays = {k: z[k] for k in ("way_offsets", "refs", "lon", "lat")}
+        if any(a.ndim != 1 for a in arrays.values()) or not all(
+            np.issubdtype(arrays[k].dtype, np.integer) for k in ("way_offsets", "refs")
+        ):
+            msg = "arrays of the wrong shape or type"
+            raise ValueError(msg)
         parts = WayParts(
             way_offsets=arrays["way_offsets"].astype(np.int64),
             refs=arrays["refs"].astype(np.int64),
             lon=arrays["lon"].astype(np.float64),
             lat=arrays["lat"].astype(np.float64),
-            way_rows=meta["ways"],
-            facility_rows=meta["facilities"],
+            way_rows=ways,
+            facility_rows=facilities,
         )
         n_refs = len(parts.refs)
+        off = parts.way_offsets
         if (
-            len(parts.way_offsets) != len(parts.way_rows) + 1
-            or parts.way_offsets[-1] != n_refs
+            len(off) != len(parts.way_rows) + 1
+            or off[0] != 0
+            or off[-1] != n_refs
+            or (np.diff(off) < 0).any()
             or len(parts.lon) != n_refs
             or len(parts.lat) != n_refs
         ):
             msg = "array lengths disagree"
             raise ValueError(msg)
-    except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as exc:
-        log.warning("ignoring unreadable download cache %s (%s)", npz_path, exc)
+        notes = (*meta.get("notes", ()), f"read from the download cache {npz_path}")
+        osm = parts.to_osm(_source_of(query), tuple(str(n) for n in notes))
+    except _CACHE_ERRORS as exc:  # damaged (e.g. a killed write): remove, download again
+        log.warning(
+            "removing unreadable download cache %s (%s: %s); downloading again",
+            npz_path,
+            type(exc).__name__,
+            exc,
+        )
+        for path in (json_path, npz_path):  # the JSON first: it marks a complete entry
+            with contextlib.suppress(OSError):
+                path.unlink()
         return None
     log.info("read %s from cache %s", query.label, npz_path)
-    notes = (*meta.get("notes", ()), f"read from the download cache {npz_path}")
-    return parts.to_osm(_source_of(query), tuple(notes))
+    return osm
+
+
+def _drop_unreadable_http_cache(http_cache: Path) -> list[Path]:
+    """Remove osmnx HTTP cache files that are not JSON (cut by a killed run); return them.
+
+    osmnx writes its cache files in place and reads them with ``json.loads``, so a file cut
+    short fails every later request for that URL until it is removed.
+    """
+    removed: list[Path] = []
+    for path in sorted(http_cache.glob("*.json")):
+        try:
+            json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            with contextlib.suppress(OSError):
+                path.unlink()
+                removed.append(path)
+    return removed
 
 
 def _write_cache(
@@ -423,7 +508,19 @@ def download_osm(query: Any, *, cache_dir: str | Path | None = None) -> OsmData:
         return cached
     http_cache = cdir / "osmnx-http"
     with _DOWNLOAD_LOCK:
-        parts, notes, info, has_roads = _download(q, http_cache)
+        try:
+            parts, notes, info, has_roads = _download(q, http_cache)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:  # a damaged HTTP cache
+            removed = _drop_unreadable_http_cache(http_cache)
+            if not removed:
+                raise
+            log.warning(
+                "removed %d unreadable osmnx HTTP cache file(s) in %s (%s); downloading again",
+                len(removed),
+                http_cache,
+                exc,
+            )
+            parts, notes, info, has_roads = _download(q, http_cache)
     if has_roads:  # an empty answer may be an Overpass hiccup: ask again next time
         _write_cache(cdir, q, parts, notes, info)
     log.info(
