@@ -64,7 +64,7 @@ _EXPORTS: dict[str, str] = {
     "tianditu_tiles": "outputs.maps",
     "RoadNetwork": "network",
     "build_network": "network",
-    "read_network": "network",
+    "read_network": "network_cache",
     "OsmData": "io.osm",
     "download_osm": "io.osm",
     "load_osm": "io.osm",

@@ -100,7 +100,7 @@ def test_interrupt_before_the_outputs_are_known(monkeypatch, capsys, tmp_path):
     def interrupted(*_args, **_kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "_study", interrupted)
+    monkeypatch.setattr(cli, "build_study", interrupted)
     code, err = _run_main(monkeypatch, capsys, "coverage", *_args("coverage", tmp_path / "o")[1:])
     assert code == 130
     assert err.splitlines() == ["interrupted; no outputs were changed"]

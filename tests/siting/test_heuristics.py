@@ -331,7 +331,7 @@ def test_lazy_greedy_equals_the_plain_greedy(seed, n_must, mode):
     rng = np.random.default_rng(seed)
     m, n = int(rng.integers(2, 9)), int(rng.integers(3, 40))
     t = rng.random((m, n)) < 0.3
-    w = rng.integers(1, 20, n).astype(float)
+    w = rng.choice([0.25, 0.5, 1.0, 2.0, 7.5], n)  # fractional people: gains below 1 happen
     must = sorted(rng.choice(m, size=min(n_must, m - 1), replace=False).tolist())
     cost = rng.choice([0.5, 1.0, 1.5, 2.0, 3.0], m) if mode != "k" else np.ones(m)
     k = int(rng.integers(len(must) + 1, m + 1)) if mode != "budget" else None
@@ -342,3 +342,54 @@ def test_lazy_greedy_equals_the_plain_greedy(seed, n_must, mode):
     cons = ax.SiteConstraints(k=k, budget=budget, cost=cost, must_include=must)
     got, _ = greedy(SitingProblem.from_coverage(sp.csr_matrix(t), w), make_rules(m, cons))
     assert got == want
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    objective=st.sampled_from(["center", "center-zone"]),
+    n_must=st.integers(0, 2),
+    priced=st.booleans(),
+)
+def test_minmax_greedy_with_required_sites_and_budget_equals_plain_greedy(
+    seed, objective, n_must, priced
+):
+    """Required sites first (their objective decrease as gain); with a budget, the most
+    objective decrease per unit cost, then the most total-time decrease per cost, stopping when
+    no affordable site changes either (no K).
+    """
+    rng = np.random.default_rng(seed)
+    m, n = int(rng.integers(2, 7)), int(rng.integers(3, 30))
+    base = rng.uniform(10.0, 60.0, n).round(1)
+    times = np.where(rng.random((m, n)) < 0.5, rng.uniform(0.0, 60.0, (m, n)).round(1), np.inf)
+    w = rng.uniform(0.5, 30.0, n).round(1)
+    prob = SitingProblem.from_times(times, base, w, objective=objective, zone=rng.integers(0, 3, n))
+    must = sorted(rng.choice(m, size=min(n_must, m - 1), replace=False).tolist())
+    cost = rng.choice([0.5, 1.0, 2.0], m) if priced else np.ones(m)
+    budget = float(cost[must].sum() + rng.choice([0.5, 1.0, 2.5, 4.0]))
+
+    def keys(sites):
+        best = prob.best_savings(sites)
+        return prob.cost_of(best), float(prob.weights @ (prob.base - best))
+
+    picks, gains = list(must), []
+    cur = keys([])[0]
+    for j in must:
+        new = keys(picks[: picks.index(j) + 1])[0]
+        gains.append(cur - new)
+        cur = new
+    while True:
+        fits = [j for j in range(m) if j not in picks and cost[[*picks, j]].sum() <= budget + 1e-9]
+        if not fits:
+            break
+        now_obj, now_sum = keys(picks)
+        dec = {j: (now_obj - keys([*picks, j])[0], now_sum - keys([*picks, j])[1]) for j in fits}
+        if max(d[0] for d in dec.values()) <= 0 and max(d[1] for d in dec.values()) <= 0:
+            break
+        j = min(fits, key=lambda j: (round(-dec[j][0] / cost[j], 9), -dec[j][1] / cost[j], j))
+        picks.append(j)
+        gains.append(dec[j][0])
+    cons = ax.SiteConstraints(budget=budget, cost=cost, must_include=must)
+    got, got_gains = greedy(prob, make_rules(m, cons))
+    assert got == picks
+    np.testing.assert_allclose(got_gains, gains, atol=1e-9)

@@ -3,17 +3,16 @@
 Exit codes: 0 success, 2 bad input or usage (one clear line on stderr, no traceback unless
 ``--debug``), 1 anything else (a full disk: one line ``disk full while writing OUT: free space
 and run again``, the outputs unchanged). The options are declared in
-:mod:`access15.cli.options`, the printed summaries in :mod:`access15.cli.summary`; the work is
-:func:`access15.pipeline.run_county` and :func:`access15.batch.run_batch`. Imports of the
-library stay inside the commands, so ``access15 --help`` is fast.
+:mod:`access15.cli.options`, their checks in :mod:`access15.cli.build`, the printed summaries
+in :mod:`access15.cli.summary`; the work is :func:`access15.pipeline.run_county` and
+:func:`access15.batch.run_batch`. Imports of the library stay inside the commands, so
+``access15 --help`` is fast.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, cast
 
@@ -22,8 +21,15 @@ import typer.core
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from access15.cli.build import (
+    build_config,
+    build_study,
+    candidate_source,
+    check_map_options,
+    named_flags,
+    read_costs,
+)
 from access15.cli.options import (
-    SITING_FLAGS,
     BasemapOpt,
     BatchBasemapOpt,
     BatchOutOpt,
@@ -200,7 +206,7 @@ def demo(
         )
         raise InputError(msg)
     title = "Synthetic sample county (not a real place) — 15-minute access"
-    _check_map_options(lang, basemap, tianditu_key)
+    check_map_options(lang, basemap, tianditu_key)
     study = Study(
         paths["osm"], paths["population"], paths["county"], paths["townships"], title=title
     )
@@ -214,75 +220,7 @@ def demo(
     _run(study, None, outputs, siting=SitingOptions(k=k), robustness=robustness, synthetic=True)
 
 
-# ----------------------------------------------------------------- shared checks
-def _study(
-    osm: str | None,
-    place: str | None,
-    population: Path,
-    boundary: Path,
-    *,
-    zones: Path | None = None,
-    facilities: str = "osm",
-    crs_in: str | None = None,
-    mode: str = "drive",
-    cache_dir: Path | None = None,
-) -> Study:
-    """Return the county's inputs from the flags (one of --osm/--place, a valid --crs-in)."""
-    from access15.crs import parse_crs_in
-    from access15.pipeline import Study
-
-    if (osm is None) == (place is None):
-        msg = "give exactly one of --osm FILE or --place NAME"
-        raise InputError(msg)
-    try:
-        parse_crs_in(crs_in, what="--crs-in")
-    except InputError:
-        msg = f"--crs-in {crs_in!r} is not a CRS; use gcj02, bd09, wgs84 or EPSG:<code>"
-        raise InputError(msg) from None
-    return Study(
-        str(osm if osm is not None else place),
-        population,
-        boundary,
-        zones,
-        facilities,
-        crs_in=crs_in,
-        mode=mode,
-        cache_dir=cache_dir,
-    )
-
-
-def _config(config: Path | None, minutes: float | None, k: int | None = None) -> Config:
-    from access15.config import MAX_MINUTES
-    from access15.pipeline import county_config
-
-    if minutes is not None and not minutes > 0:
-        msg = f"--minutes must be > 0, got {minutes:g}"
-        raise InputError(msg)
-    if minutes is not None and not minutes <= MAX_MINUTES:
-        msg = f"--minutes must be at most {MAX_MINUTES:g} (24 hours), got {minutes:g}"
-        raise InputError(msg)
-    return county_config(config, k=k, minutes=minutes)
-
-
-def _check_map_options(lang: str | None, basemap: str, tianditu_key: str | None) -> None:
-    """Refuse a bad --lang, --basemap or a Tianditu basemap without a key, before any work."""
-    from access15.outputs.labels import resolve_lang
-    from access15.outputs.maps import BASEMAPS, check_basemap
-
-    if lang is not None:
-        resolve_lang(lang)
-    if basemap not in BASEMAPS:
-        msg = f"--basemap {basemap!r} is not one of {', '.join(BASEMAPS)}"
-        raise InputError(msg)
-    if basemap == "tianditu" and not (tianditu_key or "").strip():
-        msg = (
-            "--basemap tianditu needs a Tianditu key: pass --tianditu-key KEY or set "
-            "TIANDITU_KEY (a free browser key from the Tianditu developer console)"
-        )
-        raise InputError(msg)
-    check_basemap(basemap, tianditu_key)
-
-
+# ----------------------------------------------------------------- shared runs
 def _county(
     study: Study,
     cfg: Config,
@@ -305,7 +243,7 @@ def _county(
     if out is None:
         name = read_boundary(study.boundary, crs_in=study.crs_in)["name"].iloc[0]
         out = Path("out") / safe_name(name)
-    _check_map_options(lang, basemap, tianditu_key)
+    check_map_options(lang, basemap, tianditu_key)
     title = f"{Path(study.boundary).stem} — {cfg.levels[0].minutes:g}-minute access"
     outputs = OutputOptions(
         out_dir=out,
@@ -375,7 +313,7 @@ def coverage(
         --boundary county.geojson --zones townships.geojson
         --facilities facilities.csv --crs-in gcj02 --out out/county
     """
-    study = _study(
+    study = build_study(
         osm,
         place,
         population,
@@ -386,7 +324,7 @@ def coverage(
         mode=mode,
         cache_dir=cache_dir,
     )
-    cfg = _config(config, minutes)
+    cfg = build_config(config, minutes)
     _county(study, cfg, out=out, basemap=basemap, tianditu_key=tianditu_key, lang=lang)
 
 
@@ -446,9 +384,9 @@ def recommend(
     if (budget is None) != (costs is None):
         msg = "--budget and --costs go together: give both (costs per centre and the total)"
         raise InputError(msg)
-    cost = _read_costs(costs) if costs is not None else None
-    sources = tuple(_candidate_source(c, crs_in) for c in candidates or ("tier2",))
-    with _named_flags():  # the options check every value once; their errors name the flags
+    cost = read_costs(costs) if costs is not None else None
+    sources = tuple(candidate_source(c, crs_in) for c in candidates or ("tier2",))
+    with named_flags():  # the options check every value once; their errors name the flags
         siting = SitingOptions(
             k=k,
             objective=cast("Objective", objective),  # checked by SitingOptions
@@ -463,7 +401,7 @@ def recommend(
             time_limit_s=time_limit,
             grid_spacing_m=grid_spacing,
         )
-    study = _study(
+    study = build_study(
         osm,
         place,
         population,
@@ -474,7 +412,7 @@ def recommend(
         mode=mode,
         cache_dir=cache_dir,
     )
-    cfg = _config(config, minutes, k)
+    cfg = build_config(config, minutes, k)
     _county(
         study,
         cfg,
@@ -485,61 +423,6 @@ def recommend(
         siting=siting,
         robustness=robustness,
     )
-
-
-@contextlib.contextmanager
-def _named_flags() -> Iterator[None]:
-    """Reword an options error that names a field (``objective 'x' ...``) to name its flag."""
-    try:
-        yield
-    except InputError as exc:
-        text = str(exc)
-        name = text.split(" ", 1)[0]
-        if name not in SITING_FLAGS:
-            raise
-        raise InputError(SITING_FLAGS[name] + text[len(name) :]) from None
-
-
-def _candidate_source(value: str, crs_in: str | None) -> Any:
-    """One --candidates value: a generated source's name, or the sites read from a file."""
-    from access15.io.facilities import read_sites
-
-    if value in ("tier2", "gaps", "nodes"):
-        return value
-    if not Path(value).is_file():
-        msg = (
-            f"--candidates {value!r} is neither tier2, gaps, nodes nor an existing file; "
-            "give one of those or the path of a CSV/GeoJSON of sites"
-        )
-        raise InputError(msg)
-    return read_sites(value, crs_in=crs_in)
-
-
-def _read_costs(path: Path) -> dict[str, float]:
-    """Read a costs CSV (site or site_id or name, and cost) into {site: cost}."""
-    import pandas as pd
-
-    from access15.io.tables import read_table
-
-    if not path.is_file():
-        msg = f"--costs file {str(path)!r} does not exist"
-        raise InputError(msg)
-    df = read_table(path, what="--costs file", rows_hint="give one row per site with its cost")
-    cols = {c.strip().lower(): c for c in df.columns}
-    key = next((cols[c] for c in ("site_id", "site", "name", "名称") if c in cols), None)
-    val = next((cols[c] for c in ("cost", "费用", "成本") if c in cols), None)
-    if key is None or val is None:
-        msg = (
-            f"--costs {str(path)!r} needs a site column (site_id, site or name) and a cost "
-            f"column; found {', '.join(map(str, df.columns))}"
-        )
-        raise InputError(msg)
-    cost = pd.to_numeric(df[val], errors="coerce")
-    bad = df[key][cost.isna() | (cost < 0)]
-    if len(bad):
-        msg = f"--costs: cost missing or negative for {', '.join(bad.astype(str).head(5))}"
-        raise InputError(msg)
-    return dict(zip(df[key].astype(str), cost.astype(float), strict=True))
 
 
 @app.command()
@@ -565,7 +448,7 @@ def isochrones(
         access15 isochrones --osm county.osm.pbf --population worldpop.tif
         --boundary county.geojson --out out/iso
     """
-    study = _study(
+    study = build_study(
         osm,
         place,
         population,
@@ -575,7 +458,7 @@ def isochrones(
         mode=mode,
         cache_dir=cache_dir,
     )
-    cfg = _config(config, None)
+    cfg = build_config(config, None)
     _county(study, cfg, out=out, basemap="none", only={"isochrones.geojson", "travel_time.tif"})
 
 
@@ -615,7 +498,7 @@ def map_(
     """
     from access15.siting.options import SitingOptions
 
-    study = _study(
+    study = build_study(
         osm,
         place,
         population,
@@ -626,7 +509,7 @@ def map_(
         mode=mode,
         cache_dir=cache_dir,
     )
-    cfg = _config(config, None, k)
+    cfg = build_config(config, None, k)
     _county(
         study,
         cfg,

@@ -15,7 +15,6 @@ from __future__ import annotations
 import dataclasses
 import math
 import warnings
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,14 +26,15 @@ import pandas as pd
 import rasterio
 import shapely
 from affine import Affine
-from pyproj import CRS, Transformer
 from rasterio.errors import RasterioIOError
-from rasterio.features import geometry_mask
 from rasterio.windows import Window, from_bounds
 
 from access15._repr import card, people
 from access15.crs import CrsSpec, crs_name, parse_crs_in, raster_crs_in, source_crs, to_wgs84
 from access15.errors import DataWarning, InputError
+from access15.io.raster import MAX_BAD_CELL_SHARE as MAX_BAD_CELL_SHARE
+from access15.io.raster import MAX_PEOPLE_PER_KM2 as MAX_PEOPLE_PER_KM2
+from access15.io.raster import Grid, centres, check_usable, read_strips, to_lonlat
 from access15.io.tables import TABLE_SUFFIXES, read_table
 from access15.io.vectors import VECTOR_SUFFIXES, read_vector_file
 
@@ -43,7 +43,6 @@ __all__ = ["DemandCells", "read_population"]
 _LON_NAMES = ("lon", "lng", "long", "longitude", "x", "经度", "point_x")
 _LAT_NAMES = ("lat", "latitude", "y", "纬度", "point_y")
 _POP_NAMES = ("pop", "population", "people", "人口", "count")
-_LONLAT_CRS = frozenset({"EPSG:4326", "OGC:CRS84"})
 
 
 @dataclass(frozen=True, repr=False)
@@ -131,7 +130,7 @@ class DemandCells:
             ok = np.isfinite(a) & (a >= 0)
         area = ok if area_mask is None else ok & np.asarray(area_mask, dtype=bool)
         rows, cols = np.nonzero(area & (np.where(ok, a, 0.0) > 0))
-        lon, lat = _to_lonlat(*_centres(transform, rows, cols), crs)
+        lon, lat = to_lonlat(*centres(transform, rows, cols), crs)
         return cls(
             row=rows.astype(np.int64),
             col=cols.astype(np.int64),
@@ -191,7 +190,7 @@ class DemandCells:
             raise InputError(msg)
         m = area if mask is None else mask
         rows, cols = np.nonzero(m)
-        lon, lat = _to_lonlat(*_centres(self.transform, rows, cols), self.crs)
+        lon, lat = to_lonlat(*centres(self.transform, rows, cols), self.crs)
         return rows.astype(np.int64), cols.astype(np.int64), lon, lat
 
     def centres_of(
@@ -216,7 +215,7 @@ class DemandCells:
         """
         if self.transform is None:
             self.cell_centres()  # raises the point-set error
-        return _to_lonlat(*_centres(self.transform, rows, cols), self.crs)
+        return to_lonlat(*centres(self.transform, rows, cols), self.crs)
 
     def aggregate(self, factor: int) -> DemandCells:
         """Sum people over ``factor`` x ``factor`` blocks of cells onto a coarser grid.
@@ -260,7 +259,7 @@ class DemandCells:
         padded = np.zeros((cr * f, cc * f), dtype=bool)
         padded[:nr, :nc] = fine_area
         area = np.asarray(padded.reshape(cr, f, cc, f).any(axis=(1, 3)), dtype=bool)
-        lon, lat = _to_lonlat(*_centres(ct, rows, cols), self.crs)
+        lon, lat = to_lonlat(*centres(ct, rows, cols), self.crs)
         return DemandCells(
             row=rows.astype(np.int64),
             col=cols.astype(np.int64),
@@ -459,14 +458,14 @@ def _read_raster(
             window = Window(c0, r0, c1 - c0, r1 - r0)
         transform = ds.window_transform(window)
         declared = ds.nodata
-        grid = _Grid(str(p), transform, crs, int(window.row_off), int(window.col_off))
-        sparse = _read_strips(ds, window, geom)
+        grid = Grid(str(p), transform, crs, int(window.row_off), int(window.col_off))
+        sparse = read_strips(ds, window, geom)
     notes.extend(
-        _check_usable(
+        check_usable(
             grid, sparse.odd_values, sparse.odd_rows, sparse.odd_cols, sparse.n_usable, declared
         )
     )
-    lon, lat = _to_lonlat(*_centres(transform, sparse.rows, sparse.cols), crs)
+    lon, lat = to_lonlat(*centres(transform, sparse.rows, sparse.cols), crs)
     cells = DemandCells(
         row=sparse.rows,
         col=sparse.cols,
@@ -488,277 +487,8 @@ def _read_raster(
     return cells, notes
 
 
-#: Most people a raster cell may hold per km² of its area: ten times the densest city blocks
-#: on record (Kowloon Walled City, ~1.3 million people/km²). A larger value is a unit error or
-#: an undeclared fill value (e.g. 3.4e38), refused with :class:`access15.InputError`.
-MAX_PEOPLE_PER_KM2 = 1e7
 #: Most people one population point (a village, a census point) may hold.
 MAX_PEOPLE_PER_POINT = 1e7
-#: Share of a raster's cells (with data, inside the study area) that may hold NaN or negative
-#: values, left out as no data with a warning; above it the raster is refused.
-MAX_BAD_CELL_SHARE = 0.01
-
-
-_STRIP_CELLS = 1 << 22  # raster cells read at a time (32 MB as float64)
-
-
-@dataclass(frozen=True)
-class _Sparse:
-    """A raster window read strip by strip: populated cells, area mask, cells to check."""
-
-    rows: npt.NDArray[np.int64]
-    cols: npt.NDArray[np.int64]
-    pop: npt.NDArray[np.float64]
-    area: npt.NDArray[np.bool_]
-    n_usable: int
-    odd_values: npt.NDArray[np.float64]
-    odd_rows: npt.NDArray[np.int64]
-    odd_cols: npt.NDArray[np.int64]
-
-
-def _read_strips(ds: Any, window: Window, geom: Any) -> _Sparse:
-    """Read ``window`` of band 1 in strips of whole blocks, keeping only what is needed.
-
-    Each strip (at most :data:`_STRIP_CELLS` cells, a whole number of the file's block rows)
-    is read, masked to ``geom`` (cell centres inside; None: every cell) and reduced to its
-    populated cells (finite people > 0), its area cells (finite people >= 0 inside ``geom``, a
-    bool per cell) and its suspicious usable cells (NaN, infinite, negative or implausibly many
-    people, for :func:`_check_usable`). Memory: one strip, the area mask (1 byte a cell of the
-    window) and the populated cells, never a float array of the whole window.
-    """
-    h, w = int(window.height), int(window.width)
-    block_h = max(1, int(ds.block_shapes[0][0]))
-    step = max(block_h, (_STRIP_CELLS // max(w, 1)) // block_h * block_h)
-    limit = MAX_PEOPLE_PER_KM2 * 1e-4  # no cell is smaller than 10 m x 10 m (1e-4 km²)
-    area = np.zeros((h, w), dtype=bool)
-    found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-    odd: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-    n_usable = 0
-    for s0 in range(0, h, step):
-        sh = min(step, h - s0)
-        strip = Window(window.col_off, window.row_off + s0, w, sh)
-        data = ds.read(1, window=strip, masked=True).astype(np.float64)
-        values = np.asarray(data.filled(np.nan), dtype=np.float64)  # nodata -> NaN
-        usable = ~np.ma.getmaskarray(data)
-        if geom is not None:
-            usable &= geometry_mask(
-                [geom], out_shape=(sh, w), transform=ds.window_transform(strip), invert=True
-            )
-        with np.errstate(invalid="ignore"):
-            good = np.isfinite(values) & (values >= 0)
-            suspicious = usable & ~(good & (values <= limit))
-            ok = usable & good
-            populated = ok & (values > 0)
-        n_usable += int(usable.sum())
-        if suspicious.any():
-            r, c = np.nonzero(suspicious)
-            odd.append((values[suspicious], r + s0, c))
-        area[s0 : s0 + sh] = ok
-        r, c = np.nonzero(populated)
-        found.append((r + s0, c, values[populated]))
-
-    def join(parts: Sequence[tuple[np.ndarray, ...]], i: int, dtype: Any) -> np.ndarray:
-        return np.concatenate([q[i] for q in parts]).astype(dtype) if parts else np.zeros(0, dtype)
-
-    return _Sparse(
-        rows=join(found, 0, np.int64),
-        cols=join(found, 1, np.int64),
-        pop=join(found, 2, np.float64),
-        area=area,
-        n_usable=n_usable,
-        odd_values=join(odd, 0, np.float64),
-        odd_rows=join(odd, 1, np.int64),
-        odd_cols=join(odd, 2, np.int64),
-    )
-
-
-@dataclass(frozen=True)
-class _Grid:
-    """Where a window of a raster lies: for messages (raster rows/cols) and cell areas."""
-
-    path: str
-    transform: Any
-    crs: str
-    row_off: int
-    col_off: int
-
-    def cell(self, r: int, c: int) -> str:
-        lon, lat = _to_lonlat(*_centres(self.transform, np.array([r]), np.array([c])), self.crs)
-        return (
-            f"row {r + self.row_off}, col {c + self.col_off} of the raster "
-            f"(lon {float(lon[0]):.5f}, lat {float(lat[0]):.5f})"
-        )
-
-
-def _check_cell_values(
-    grid: _Grid,
-    values: npt.NDArray[np.float64],
-    usable: npt.NDArray[np.bool_],
-    declared: float | None,
-) -> list[str]:
-    """Check the people per cell where ``usable`` (data, inside the study area).
-
-    Infinite values and implausible ones (above :data:`MAX_PEOPLE_PER_KM2`) are refused. NaN
-    and negative values are no data: tolerated with a note when they are at most
-    :data:`MAX_BAD_CELL_SHARE` of the usable cells, refused above it. A raster without a nodata
-    value whose negative cells all hold one value has a fill value (e.g. -99999): those cells
-    are no data, with a note.
-
-    Parameters
-    ----------
-    grid : _Grid
-        The window's raster, transform (CRS units per cell), CRS and offset.
-    values : ndarray of float64
-        People per cell of the window (nodata cells may hold anything).
-    usable : ndarray of bool
-        Cells that hold data (not the nodata value) and lie inside the study area.
-    declared : float or None
-        The raster's nodata value.
-
-    Returns
-    -------
-    list of str
-        Notes for the run's diagnostics (one line each).
-
-    Raises
-    ------
-    InputError
-        Infinite or implausible values, or too many NaN/negative cells.
-    """
-    rows, cols = np.nonzero(usable)
-    return _check_usable(grid, values[usable], rows, cols, int(usable.sum()), declared)
-
-
-def _check_usable(
-    grid: _Grid,
-    v: npt.NDArray[np.float64],
-    rows: npt.NDArray[np.integer],
-    cols: npt.NDArray[np.integer],
-    n: int,
-    declared: float | None,
-) -> list[str]:
-    """:func:`_check_cell_values` on usable cells given sparsely.
-
-    ``v`` holds the values of usable cells at (``rows``, ``cols``) of the window, in row-major
-    order: every usable cell, or only the suspicious ones (NaN, infinite, negative or above
-    ``MAX_PEOPLE_PER_KM2 * 1e-4``, the cells the checks look at); ``n`` counts every usable
-    cell. Returns the notes; raises :class:`InputError` as :func:`_check_cell_values` does.
-    """
-    where = f"population raster {grid.path!r}"
-    if n == 0:
-        return []
-    inf = np.isinf(v)
-    if inf.any():
-        i = int(np.flatnonzero(inf)[0])
-        msg = (
-            f"{where}: {int(inf.sum()):,} cell(s) inside the study area hold an infinite value "
-            f"(e.g. {v[i]:g} at {grid.cell(rows[i], cols[i])}); set those cells to the "
-            "raster's nodata value or fix them"
-        )
-        raise InputError(msg)
-    with np.errstate(invalid="ignore"):
-        big = v > MAX_PEOPLE_PER_KM2 * 1e-4  # no cell is smaller than 10 m x 10 m (1e-4 km²)
-    if big.any():
-        idx = np.flatnonzero(big)
-        density = v[idx] / _cell_area_km2(grid.transform, grid.crs, rows[idx], cols[idx])
-        over = idx[~(density <= MAX_PEOPLE_PER_KM2)]
-        if len(over):
-            i = int(over[np.argmax(v[over])])
-            area = float(_cell_area_km2(grid.transform, grid.crs, rows[[i]], cols[[i]])[0])
-            msg = (
-                f"{where}: {len(over):,} cell(s) hold implausibly many people, up to {v[i]:g} "
-                f"at {grid.cell(rows[i], cols[i])} = {v[i] / area:.3g} people/km² (the limit is "
-                f"{MAX_PEOPLE_PER_KM2:.0e}); the raster must hold people per cell: check its "
-                f"units, or declare a fill value as nodata (gdal_edit -a_nodata {v[i]:g})"
-            )
-            raise InputError(msg)
-    nan = np.isnan(v)
-    with np.errstate(invalid="ignore"):
-        neg = v < 0
-    notes: list[str] = []
-    fills = np.unique(v[neg])
-    if declared is None and len(fills) == 1:  # one negative value: a fill value, not people
-        n_fill = int(neg.sum())
-        example = f"{float(fills[0]):g}"
-        notes.append(
-            f"{where} has no nodata value but {n_fill:,} "
-            f"{'cell is' if n_fill == 1 else 'cells are'} negative (e.g. {example}); treated "
-            f"as no data; set the nodata value (gdal_edit -a_nodata {example}) to silence this"
-        )
-        neg[:] = False
-    bad = nan | neg
-    n_bad = int(bad.sum())
-    if not n_bad:
-        return notes
-    kinds = []
-    if nan.any():
-        kinds.append(f"{int(nan.sum()):,} NaN")
-    if neg.any():
-        kinds.append(f"{int(neg.sum()):,} negative (e.g. {float(v[neg].min()):g})")
-    i = int(np.flatnonzero(bad)[0])
-    what = (
-        f"{n_bad:,} of the {n:,} cells with data inside the study area ({n_bad / n:.2%}) hold "
-        f"no count of people: {' and '.join(kinds)}, e.g. at {grid.cell(rows[i], cols[i])}"
-    )
-    nodata = "" if declared is None else f" ({declared:g})"
-    if n_bad / n > MAX_BAD_CELL_SHARE:
-        msg = (
-            f"{where}: {what}; more than {MAX_BAD_CELL_SHARE:.0%} of the cells, so people would "
-            f"be missing: fix those cells, or set them to the raster's nodata value{nodata} if "
-            "they hold no one"
-        )
-        raise InputError(msg)
-    notes.append(
-        f"{where}: {what}; left out as no data: set them to the raster's nodata "
-        f"value{nodata} if they hold no one, else fix them"
-    )
-    return notes
-
-
-def _cell_area_km2(
-    t: Any, crs: str, rows: npt.NDArray[np.integer], cols: npt.NDArray[np.integer]
-) -> npt.NDArray[np.float64]:
-    """Area of cells (rows, cols) of a grid in km², from their corners in WGS-84.
-
-    The corners are put on a local plane (km per degree at the cell's latitude): well within
-    1 % for cells under 10 km, ample for a plausibility bound.
-    """
-    r = np.asarray(rows, dtype=np.float64)
-    c = np.asarray(cols, dtype=np.float64)
-    corner_r = np.stack([r, r, r + 1, r + 1])
-    corner_c = np.stack([c, c + 1, c + 1, c])
-    x = t.c + corner_c * t.a + corner_r * t.b
-    y = t.f + corner_c * t.d + corner_r * t.e
-    lon, lat = _to_lonlat(x.ravel(), y.ravel(), crs)
-    lon, lat = lon.reshape(x.shape), lat.reshape(y.shape)
-    kx = 111.320 * np.cos(np.radians(lat.mean(axis=0)))  # km per degree of longitude
-    px, py = (lon - lon[0]) * kx, (lat - lat[0]) * 110.574
-    twice = px * np.roll(py, -1, axis=0) - np.roll(px, -1, axis=0) * py
-    return np.asarray(np.abs(twice.sum(axis=0)) / 2.0, dtype=np.float64)
-
-
-def _centres(
-    t: Any, rows: npt.NDArray[np.integer], cols: npt.NDArray[np.integer]
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """Grid coordinates (CRS units) of the centres of cells (rows, cols)."""
-    r = np.asarray(rows, dtype=np.float64) + 0.5
-    c = np.asarray(cols, dtype=np.float64) + 0.5
-    return t.c + c * t.a + r * t.b, t.f + c * t.d + r * t.e
-
-
-def _to_lonlat(
-    xs: npt.ArrayLike, ys: npt.ArrayLike, crs: str
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """Coordinates in ``crs`` → WGS-84 lon/lat degrees."""
-    x = np.asarray(xs, dtype=np.float64)
-    y = np.asarray(ys, dtype=np.float64)
-    if crs in _LONLAT_CRS:
-        return x, y
-    c = CRS.from_user_input(crs)
-    if c.equals(CRS.from_epsg(4326), ignore_axis_order=True):
-        return x, y
-    lon, lat = Transformer.from_crs(c, "EPSG:4326", always_xy=True).transform(x, y)
-    return np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
 
 
 def _check_factor(factor: Any) -> int:

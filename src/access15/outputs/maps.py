@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import math
 import os
 import re
@@ -30,22 +29,14 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 from folium import plugins
-from PIL import Image
 from rasterio.warp import transform_bounds
 
 from access15.access import GAP_MIN_PEOPLE
 from access15.bands import simplify_bands
 from access15.errors import InputError
 from access15.outputs.labels import level_label, resolve_lang, tier_name, tr
-from access15.outputs.style import (
-    BAND_COLOURS,
-    BANDS_MINUTES,
-    TIER_STYLE,
-    band_colour,
-    block_max,
-    surface_band_index,
-    symbol_svg,
-)
+from access15.outputs.style import BAND_COLOURS, BANDS_MINUTES, TIER_STYLE, band_colour, symbol_svg
+from access15.outputs.surface import SURFACE_MAX_PX, add_surface
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -71,11 +62,6 @@ BASEMAPS = ("osm", "positron", "tianditu", "none")
 """Basemap choices: OpenStreetMap, CartoDB Positron, Tianditu (needs a key) and none."""
 GAP_MAX_RADIUS_PX = 28.0
 """Radius of the largest uncovered cluster's circle; others scale with sqrt(people)."""
-SURFACE_MAX_PX = 2048
-"""Longest side of the travel-time image in the map, pixels. A larger surface is reduced to
-blocks of cells, each showing the longest time of its cells (no place looks better served than
-it is), and written as a palette PNG: the image stays under ~2 MB whatever the county."""
-_SURFACE_ALPHA = 170  # opacity of the surface's cells with a time, 0-255
 GAPS_MAX_DRAWN = 1000
 """Most uncovered clusters drawn as circles (the most populous; all are in gaps.geojson)."""
 BANDS_MAX_BYTES = 6_000_000
@@ -146,43 +132,6 @@ def escape_text(value: object) -> str:
 
 
 _esc = escape_text
-
-
-def _mercator_rows(
-    grid: npt.NDArray[np.floating], south: float, north: float
-) -> npt.NDArray[np.floating]:
-    """Resample a north-up lat/lon grid's rows to equal Web-Mercator steps (nearest row).
-
-    Leaflet stretches an image overlay linearly in Web-Mercator metres, so rows of a lat/lon
-    grid must be redistributed first; nearest-row sampling keeps band colours exact.
-    """
-    h = grid.shape[0]
-
-    def merc(lat: npt.NDArray[np.float64] | float) -> npt.NDArray[np.float64]:
-        return np.log(np.tan(np.pi / 4 + np.radians(lat) / 2))
-
-    y = np.linspace(merc(north), merc(south), h, endpoint=False) + (merc(south) - merc(north)) / (
-        2 * h
-    )
-    lat = np.degrees(2 * np.arctan(np.exp(y)) - np.pi / 2)
-    rows = np.clip(((north - lat) / (north - south) * h).astype(np.int64), 0, h - 1)
-    return grid[rows]
-
-
-def _surface_png(minutes: npt.NDArray[np.floating]) -> str:
-    """Colour the travel-time grid by band into a palette PNG data URI (NaN transparent)."""
-    idx = surface_band_index(minutes)
-    h, w = idx.shape
-    image = Image.frombytes("P", (w, h), np.ascontiguousarray(idx).tobytes())
-    image.putpalette([v for c in BAND_COLOURS for v in _rgb(c)] + [0, 0, 0])
-    buf = io.BytesIO()
-    alpha = bytes([_SURFACE_ALPHA] * len(BAND_COLOURS) + [0])
-    image.save(buf, format="PNG", transparency=alpha, compress_level=9)
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
-
-
-def _rgb(colour: str) -> tuple[int, int, int]:
-    return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
 
 
 def _asset_uri(name: str, mime: str) -> str:
@@ -748,21 +697,9 @@ def make_map(
     add_basemap(m, opts.basemap, tianditu_key=opts.tianditu_key, lang=lang)
     label = _esc(level_label(lv, lang))
     if grid:
-        full = cov.surface[lv.name]
-        surface, f = block_max(full, SURFACE_MAX_PX)
-        # blocks hanging over the south/east edge widen the image's frame by their overhang
-        img_south = north + (south - north) * surface.shape[0] * f / full.shape[0]
-        img_east = west + (east - west) * surface.shape[1] * f / full.shape[1]
-        if pop.crs in ("EPSG:4326", "OGC:CRS84"):
-            surface = _mercator_rows(surface, img_south, north)
-        folium.raster_layers.ImageOverlay(
-            image=_surface_png(surface),
-            bounds=[[img_south, west], [north, img_east]],
-            mercator_project=False,
-            name=tr("layer_surface", lang, level=label),
-            pixelated=True,
-            class_name="a15-surface",
-        ).add_to(m)
+        frame = (west, south, east, north)
+        name = tr("layer_surface", lang, level=label)
+        add_surface(m, cov.surface[lv.name], pop.crs, frame, name=name)
     if zones is not None:
         tooltip_fields = [c for c in ("name", "name_en", "zone_id") if c in zones.columns]
         z = zones.to_crs("EPSG:4326")[[*tooltip_fields, "geometry"]].copy()
