@@ -5,6 +5,7 @@ Usage (from the repository root)::
     .venv/bin/python benchmarks/large.py make DIR       # writes the county's files into DIR
     .venv/bin/python benchmarks/large.py run DIR OUT    # `access15 coverage` under /usr/bin/time
     .venv/bin/python benchmarks/large.py all DIR        # both, JSON on stdout
+    SCALE=4 .venv/bin/python benchmarks/large.py all DIR   # the same county on a 115 M-cell window
 
 The county (seed 0, about 20 s to make): a 3000 x 2400 population raster (7.2 M cells of
 0.001 degrees, ~100 m; tiled GeoTIFF) whose boundary has two parts 60 km apart (the middle third
@@ -42,7 +43,7 @@ TRUNK = 0.05  # degrees between trunk roads
 STEP = 0.002  # degrees between road nodes
 
 
-def make_county(folder: Path, seed: int = 0) -> dict[str, Path]:
+def make_county(folder: Path, seed: int = 0, scale: int = 1) -> dict[str, Path]:
     """Write ``large.osm``, ``population.tif`` and ``county.geojson`` into ``folder``.
 
     Parameters
@@ -51,6 +52,9 @@ def make_county(folder: Path, seed: int = 0) -> dict[str, Path]:
         Output folder (created).
     seed : int
         Seed of the villages' places and sizes.
+    scale : int
+        Raster cells per side of one 0.001-degree cell (4: a 9600 x 12000 window, 115 M cells
+        of ~25 m, the people spread evenly over the finer cells).
 
     Returns
     -------
@@ -125,6 +129,8 @@ def make_county(folder: Path, seed: int = 0) -> dict[str, Path]:
                 )
                 next_id[0] += 1
     pop[pop < 0.05] = 0.0
+    if scale > 1:
+        pop = np.repeat(np.repeat(pop / np.float32(scale * scale), scale, axis=0), scale, axis=1)
     osm = folder / "large.osm"
     osm.write_text(
         "<?xml version='1.0' encoding='UTF-8'?>\n<osm version=\"0.6\">\n"
@@ -137,12 +143,12 @@ def make_county(folder: Path, seed: int = 0) -> dict[str, Path]:
         tif,
         "w",
         driver="GTiff",
-        height=ROWS,
-        width=COLS,
+        height=ROWS * scale,
+        width=COLS * scale,
         count=1,
         dtype="float32",
         crs="EPSG:4326",
-        transform=from_origin(WEST, NORTH, CELL, CELL),
+        transform=from_origin(WEST, NORTH, CELL / scale, CELL / scale),
         nodata=-99999.0,
         tiled=True,
         blockxsize=256,
@@ -221,7 +227,7 @@ def main(argv: list[str]) -> int:
     folder = Path(argv[1])
     if argv[0] in ("make", "all"):
         t = time.perf_counter()
-        make_county(folder)
+        make_county(folder, scale=int(os.environ.get("SCALE", "1")))
         sys.stderr.write(f"county made in {time.perf_counter() - t:.1f} s\n")
     if argv[0] in ("run", "all"):
         out = Path(argv[2]) if len(argv) > 2 else folder / "out"

@@ -342,3 +342,76 @@ def test_surface_in_bands_of_rows_equals_one_pass(tiny, monkeypatch):
     # populated cells take the surface's times (the surface is float32)
     s = one.surface["test"][one.cells["row"], one.cells["col"]]
     np.testing.assert_allclose(s, one.cells["minutes_test"], rtol=1e-6)
+
+
+# --- a window over SURFACE_MAX_CELLS: the surface on blocks, the cells exact -------------------
+def test_surface_factor_is_the_smallest_block_that_fits():
+    from access15.access import surface_factor
+
+    assert surface_factor((10, 10), 100) == 1
+    assert surface_factor((10, 10), 99) == 2  # 5 x 5 = 25
+    assert surface_factor((11, 10), 30) == 2  # 6 x 5 = 30 fits
+    assert surface_factor((11, 10), 29) == 3  # 6 x 5 = 30 does not; 4 x 4 = 16 does
+    for h, w, m in ((1500, 1500, 250_000), (7, 3000, 1000), (9600, 10_000, 1 << 23)):
+        f = surface_factor((h, w), m)
+        assert -(-h // f) * -(-w // f) <= m
+        assert f == 1 or -(-h // (f - 1)) * -(-w // (f - 1)) > m
+
+
+def test_large_window_gets_a_block_surface_and_exact_cells(tiny, monkeypatch):
+    net, fac, pop = _wide_area(tiny)
+    full = ax.coverage(net, fac, pop, config=_cfg(15))
+    assert full.surface_factor == 1
+    assert full.surface_transform == pop.transform
+    monkeypatch.setattr("access15.access.SURFACE_MAX_CELLS", 250_000)  # 1500² -> blocks of 3
+    coarse = ax.coverage(net, fac, pop, config=_cfg(15))
+    assert coarse.surface_factor == 3
+    assert coarse.surface["test"].shape == (500, 500)
+    t = coarse.surface_transform
+    assert (t.a, t.e, t.c, t.f) == (3 * pop.transform.a, 3 * pop.transform.e, 99.995, 0.015)
+    # the populated cells keep their own exact times, snap and node
+    pd.testing.assert_frame_equal(coarse.cells, full.cells)
+    diff = {k for k in full.summary if repr(full.summary[k]) != repr(coarse.summary[k])}
+    assert not diff, diff
+    # a block of 3 x 3 is timed at its centre: the fine cell (3i+1, 3j+1)
+    np.testing.assert_array_equal(coarse.surface["test"], full.surface["test"][1::3, 1::3])
+
+
+def test_block_surface_outputs_follow_its_grid(tiny, monkeypatch, tmp_path):
+    import rasterio
+
+    from access15.bands import isochrones
+
+    net, fac, pop = _wide_area(tiny)
+    monkeypatch.setattr("access15.access.SURFACE_MAX_CELLS", 250_000)
+    cov = ax.coverage(net, fac, pop, config=_cfg(15))
+    bands = isochrones(cov, bands=(5, 10, 15))
+    # polygons of blocks: every vertex on the block lattice (3 cells a side)
+    xy = np.concatenate([np.asarray(g.exterior.coords) for mp in bands.geometry for g in mp.geoms])
+    cell = 3 * pop.transform.a
+    k = (xy[:, 0] - 99.995) / cell
+    np.testing.assert_allclose(k, np.round(k), atol=1e-6)
+    from access15.outputs.files import write_outputs
+
+    write_outputs(tmp_path / "out", cov=cov, only={"travel_time.tif"})
+    with rasterio.open(tmp_path / "out" / "travel_time.tif") as src:
+        assert (src.height, src.width) == (500, 500)
+        assert src.transform == cov.surface_transform
+        assert src.tags()["cell_factor"] == "3"
+        band = src.read(1)
+    np.testing.assert_array_equal(band == src.nodata, ~np.isfinite(cov.surface["test"]))
+
+
+def test_block_surface_bounds_memory_whatever_the_window(tiny, monkeypatch):
+    net, fac, pop = _wide_area(tiny)
+    monkeypatch.setattr("access15.access._CHUNK_CELLS", 1 << 16, raising=False)
+    monkeypatch.setattr("access15.access.SURFACE_MAX_CELLS", 250_000)
+    tracemalloc.start()
+    try:
+        cov = ax.coverage(net, fac, pop, config=_cfg(15))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # a 1 MB surface (500 x 500 float32) and bands of 2^16 cells; the full grid would be 9 MB
+    assert cov.surface_factor == 3
+    assert peak < 8e6, peak

@@ -34,7 +34,6 @@ from access15.errors import InputError
 
 if TYPE_CHECKING:
     from access15.access import CoverageResult
-    from access15.io.population import DemandCells
 
 __all__ = [
     "DEFAULT_BANDS",
@@ -178,18 +177,22 @@ def _band_grid(cov: CoverageResult, name: str, e: npt.NDArray[np.float64]) -> np
 
     Populated cells take their float64 minutes from ``cov.cells``: the surface is stored as
     float32, and its rounding must not move a cell across a band edge (e.g. 15.0000004 min is
-    15.0 in float32), or polygons and table would disagree on that cell.
+    15.0 in float32), or polygons and table would disagree on that cell. On a surface of blocks
+    (a window over :data:`~access15.access.SURFACE_MAX_CELLS` cells) each block keeps the time
+    at its centre: the polygons are then a drawing at the blocks' resolution, and the table,
+    from the cells, stays exact.
     """
     pop = cov.population
     minutes = np.asarray(cov.surface[name], dtype=np.float64).copy()
-    if minutes.shape != tuple(pop.shape):
-        msg = f"surface {name!r} has shape {minutes.shape}, the population grid {pop.shape}"
-        raise InputError(msg)
-    minutes[~np.asarray(pop.area_mask, dtype=bool)] = np.nan
-    c = cov.cells
-    minutes[c["row"].to_numpy(), c["col"].to_numpy()] = c[f"minutes_{name}"].to_numpy(
-        dtype=np.float64
-    )
+    if cov.surface_factor == 1:
+        if minutes.shape != tuple(pop.shape):
+            msg = f"surface {name!r} has shape {minutes.shape}, the population grid {pop.shape}"
+            raise InputError(msg)
+        minutes[~np.asarray(pop.area_mask, dtype=bool)] = np.nan
+        c = cov.cells
+        minutes[c["row"].to_numpy(), c["col"].to_numpy()] = c[f"minutes_{name}"].to_numpy(
+            dtype=np.float64
+        )
     return band_index(minutes, e).astype(np.int32)
 
 
@@ -284,18 +287,21 @@ def _tolerance(simplify_m: float | None) -> float | None:
     return tol
 
 
-def _transform(pop: DemandCells) -> Affine:
-    """Return the grid's affine transform (demand points have none, and no surface)."""
-    if pop.transform is None:
+def _transform(cov: CoverageResult) -> Affine:
+    """Return the surface grid's affine transform (demand points have none, and no surface)."""
+    if cov.population.transform is None or cov.surface_transform is None:
         msg = "isochrones need gridded demand (a population raster); points have no surface"
         raise InputError(msg)
-    return pop.transform
+    return cov.surface_transform
 
 
-def _grid_centre(pop: DemandCells) -> tuple[float, float]:
-    """Longitude and latitude (degrees) of the grid's centre."""
+def _grid_centre(cov: CoverageResult) -> tuple[float, float]:
+    """Longitude and latitude (degrees) of the population window's centre."""
+    pop = cov.population
     h, w = pop.shape
-    t = _transform(pop)
+    t = pop.transform
+    if t is None:
+        return _transform(cov).c, _transform(cov).f  # raises the points error
     x = t.c + t.a * w / 2.0 + t.b * h / 2.0
     y = t.f + t.d * w / 2.0 + t.e * h / 2.0
     lon, lat = Transformer.from_crs(pop.crs, _WGS84, always_xy=True).transform(x, y)
@@ -430,15 +436,15 @@ def isochrones(
     pop = cov.population
     parts = np.array([polys[i] for i in keep], dtype=object)
     if _is_wgs84(pop.crs):
-        geoms = _apply_affine(_node_edges(parts), _transform(pop))
+        geoms = _apply_affine(_node_edges(parts), _transform(cov))
     else:
         # a vertex at every cell corner, so the reprojected edges still follow the cells
         dense = gpd.GeoSeries(
-            _apply_affine(shapely.segmentize(parts, 1.0), _transform(pop)), crs=pop.crs
+            _apply_affine(shapely.segmentize(parts, 1.0), _transform(cov)), crs=pop.crs
         )
         geoms = dense.to_crs(_WGS84).to_numpy()
     if tol is not None:
-        geoms = _simplify_lonlat(geoms, tol, *_grid_centre(pop))
+        geoms = _simplify_lonlat(geoms, tol, *_grid_centre(cov))
     geo = gpd.GeoSeries([_as_multipolygon(g) for g in shapely.make_valid(geoms)], crs=_WGS84)
     rows = table.iloc[keep][list(_COLUMNS[:-1])].reset_index(drop=True)
     rows["area_km2"] = geo.to_crs(_EQUAL_AREA).area.to_numpy() / 1e6

@@ -35,7 +35,7 @@ from access15.io.osm import load_osm
 from access15.io.population import DemandCells, read_population
 from access15.network import RoadNetwork, build_network
 from access15.outputs.files import file_sha256, write_outputs
-from access15.outputs.folder import check_out_dir
+from access15.outputs.folder import check_out_dir, clean_stale, output_lock
 from access15.outputs.labels import resolve_lang
 from access15.outputs.maps import check_basemap, make_map
 from access15.siting import Recommendation, Sensitivity, recommend_upgrades, sensitivity
@@ -386,8 +386,25 @@ def run_county(
     if legacy or study is None:
         study, siting, outputs = _from_legacy(study, siting, outputs, legacy)
     out = outputs if outputs is not None else OutputOptions()  # checked when made
-    if out.out_dir is not None:
-        check_out_dir(out.out_dir)  # a refused folder fails before any work
+    if out.out_dir is None:
+        return _run(study, config, siting, robustness, out, on_step)
+    check_out_dir(out.out_dir)  # a refused folder fails before any work
+    # the folder is this run's from its start: a second run into it is refused at once, not
+    # after its computation, and the temporary folders of killed runs go now
+    with output_lock(out.out_dir):
+        clean_stale(out.out_dir)
+        return _run(study, config, siting, robustness, out, on_step)
+
+
+def _run(
+    study: Study,
+    config: Config | None,
+    siting: SitingOptions | None,
+    robustness: bool,
+    out: OutputOptions,
+    on_step: StepCallback | None,
+) -> CountyRun:
+    """Run the steps of :func:`run_county` (its lock held when it writes a folder)."""
     cfg = config or Config()
     timings: dict[str, float] = {}
     started = datetime.now(UTC)

@@ -255,3 +255,16 @@ def test_print_batch_prints_names_and_errors_as_given(name):
     c = _console()
     print_batch(c, res)
     assert any(f"| {name} |" in line and f"bad file {name}" in line for line in _text(c))
+
+
+def test_print_run_largest_gap_off_the_roads_says_so():
+    s = _summary()
+    s["gaps"]["largest"] = [{"gap_id": "G1", "population": 800.4, "max_minutes": float("nan")}]
+    c = _console()
+    print_run(c, _run(summary=s), Path("out"))
+    lines = _text(c)
+    assert (
+        "gaps: 2 uncovered clusters of ≥ 100 people (1,500 people; largest G1, 800 people, "
+        "off the road network) and 3 scattered smaller groups (100 people); see gaps.geojson"
+    ) in lines
+    assert not any("nan" in line for line in lines)

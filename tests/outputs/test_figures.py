@@ -128,3 +128,41 @@ def test_names_and_labels_are_drawn_as_plain_text(hostile, pwned, tmp_path):
         assert figures.save_png(fig, tmp_path / f"{i}.png").read_bytes().startswith(PNG)
     assert not any(JINJA_EVALUATED in t for t in texts)
     assert not pwned.exists()
+
+
+@pytest.mark.parametrize("label", [r"cost $5 or $\frac", "$x^2$", "$$", "a$"])
+def test_dollar_signs_in_labels_are_text_not_mathtext(sample, tmp_path, label):
+    run, _ = sample
+    cov, rec = run.coverage, run.recommendation
+    levels = tuple(dataclasses.replace(lv, label=label) for lv in cov.levels)
+    cov = dataclasses.replace(
+        cov, config=dataclasses.replace(cov.config, levels=levels), levels=levels
+    )
+    figs = [
+        figures.coverage_map(cov, rec, boundary=run.boundary, zones=run.zones, lang="en"),
+        figures.travel_time_distribution(cov, lang="en"),
+    ]
+    for i, fig in enumerate(figs):  # a broken formula would raise ValueError here
+        assert figures.save_png(fig, tmp_path / f"{i}.png").read_bytes().startswith(PNG)
+    texts = [t for fig in figs for t in fig.findobj(Text)]
+    drawn = [t for t in texts if "$" in t.get_text()]
+    assert drawn  # the label is drawn, with its dollar signs escaped
+    for t in drawn:
+        assert t.get_text().count("$") == t.get_text().count(r"\$")
+
+
+@pytest.mark.parametrize("minutes", [100.0, 600.0, 1440.0])
+def test_a_threshold_beyond_the_axis_keeps_the_figure_inside(sample, minutes, recwarn):
+    run, _ = sample
+    cov = run.coverage
+    levels = (dataclasses.replace(cov.levels[0], minutes=minutes), *cov.levels[1:])
+    cov = dataclasses.replace(
+        cov, config=dataclasses.replace(cov.config, levels=levels), levels=levels
+    )
+    fig = figures.travel_time_distribution(cov, lang="en")
+    assert not [w for w in recwarn if "tight_layout" in str(w.message).lower()]
+    fig.canvas.draw()
+    box = fig.bbox
+    for t in fig.axes[0].texts:  # every text of the histogram lies on the figure
+        ext = t.get_window_extent()
+        assert box.x0 - 1 <= ext.x0 and ext.x1 <= box.x1 + 1, t.get_text()

@@ -280,3 +280,16 @@ def test_csv_cell_round_trips_and_never_starts_a_formula(s):
     assert csv_uncell(out) == s
     if out[:1] in ("=", "+", "-", "@", "\t", "\r"):
         float(out)  # only a plain number may start so (a spreadsheet reads it as a number)
+
+
+def test_carriage_return_in_a_name_keeps_the_csv_rows(tmp_path):
+    frame = pd.DataFrame({"name": ["a\rb", "c\r\nd", "=x\ry", "plain"], "n": [1, 2, 3, 4]})
+    path = tmp_path / "t.csv"
+    csv_safe(frame).to_csv(path, index=False)
+    back = pd.read_csv(path, keep_default_na=False)
+    assert back["n"].tolist() == [1, 2, 3, 4]  # one row per row: no row split by a "\r"
+    assert back["name"].tolist() == ["a\nb", "c\nd", "'=x\ny", "plain"]
+    import csv
+
+    with path.open(newline="", encoding="utf-8") as f:
+        assert len(list(csv.reader(f))) == 5

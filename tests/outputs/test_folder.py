@@ -402,3 +402,74 @@ def test_a_gdal_write_error_on_a_full_disk_says_disk_full(hostile, tmp_path, mon
         write(out, run.coverage, "new")
     assert not out.exists()
     assert leftovers(tmp_path, "o") == []
+
+
+# --------------------------------------------------------------------------- a run's whole life
+def _tiny_run(tiny, out, on_step=None):
+    study = ax.Study(tiny["osm"], tiny["population"], tiny["county"], tiny["zones"])
+    opts = ax.OutputOptions(out_dir=out, only=frozenset(SMALL), basemap=None)
+    return ax.run_county(study, robustness=False, outputs=opts, on_step=on_step)
+
+
+@pytest.mark.filterwarnings("ignore:.*clipped extract:UserWarning")
+def test_a_run_holds_its_folder_from_its_start(tiny, tmp_path):
+    out = tmp_path / "o"
+    computing, release = threading.Event(), threading.Event()
+    refused: dict[str, BaseException] = {}
+
+    def on_step(label: str) -> None:
+        if label.startswith("computing travel times"):
+            computing.set()
+            assert release.wait(60)
+
+    def first() -> None:
+        try:
+            _tiny_run(tiny, out, on_step)
+        except BaseException as exc:  # reported below
+            refused["first"] = exc
+
+    t = threading.Thread(target=first)
+    t.start()
+    try:
+        assert computing.wait(60)  # the first run computes; nothing is written yet
+        assert not out.exists()
+        with pytest.raises(ax.InputError, match=r"^another access15 run is writing '.*o'; wait"):
+            _tiny_run(tiny, out)  # refused at once, not after its own computation
+    finally:
+        release.set()
+        t.join(60)
+    assert "first" not in refused, refused.get("first")
+    assert (out / "manifest.json").is_file()
+    assert leftovers(tmp_path, "o") == []
+
+
+@pytest.mark.filterwarnings("ignore:.*clipped extract:UserWarning")
+def test_stale_temporary_folders_go_when_a_run_starts(tiny, tmp_path):
+    out = tmp_path / "o"
+    (tmp_path / ".o.tmp-abcd1234").mkdir()
+    seen: list[list[str]] = []
+    _tiny_run(tiny, out, lambda label: seen.append(leftovers(tmp_path, "o")))
+    assert seen[0] == [".o.lock"]  # gone before the first step; the run's lock file is there
+    assert leftovers(tmp_path, "o") == []
+
+
+def test_the_lock_is_taken_again_by_its_own_thread_only(tmp_path):
+    out = tmp_path / "o"
+    with out_folder.output_lock(out) as real, out_folder.output_lock(out) as again:
+        assert again == real
+        errors: list[BaseException] = []
+
+        def other() -> None:
+            try:
+                with out_folder.output_lock(out):
+                    pass
+            except BaseException as exc:
+                errors.append(exc)
+
+        t = threading.Thread(target=other)
+        t.start()
+        t.join(60)
+        assert len(errors) == 1
+        assert isinstance(errors[0], ax.InputError)
+        assert (tmp_path / ".o.lock").exists()  # the inner exit kept the outer lock
+    assert leftovers(tmp_path, "o") == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -78,11 +79,13 @@ def print_run(console: Console, run: CountyRun, out: Path, *, synthetic: bool = 
     g = s["gaps"]
     if g["clusters"]:
         big = g["largest"][0]
+        far = big["max_minutes"]
+        far_text = f"{far:.0f} min" if math.isfinite(far) else "off the road network"
         console.print(
             f"gaps: {g['significant_clusters']} uncovered clusters of ≥ "
             f"{g['min_people_significant']:g} people ({g['significant_population']:,.0f} "
             f"people; largest {escape(str(big['gap_id']))}, {big['population']:,.0f} people, "
-            f"{big['max_minutes']:.0f} min) and {g['clusters'] - g['significant_clusters']} "
+            f"{far_text}) and {g['clusters'] - g['significant_clusters']} "
             f"scattered smaller groups ({g['population'] - g['significant_population']:,.0f} "
             "people); see gaps.geojson"
         )

@@ -114,6 +114,15 @@ def _rc(lang: str) -> Any:  # matplotlib types rcParams keys as a Literal
     return rc
 
 
+def _plain(text: str) -> str:
+    r"""A configured text drawn as it is: ``$`` escaped, so matplotlib never reads mathtext.
+
+    A level label such as ``"cost $5 or $\frac"`` would otherwise be parsed as a formula (and
+    a broken one stops the figure with a ValueError when it is saved).
+    """
+    return text.replace("$", r"\$")
+
+
 def _new_figure(size: tuple[float, float]) -> Figure:
 
     fig = Figure(figsize=size, dpi=_DPI)
@@ -188,7 +197,7 @@ def coverage_map(
     lang = _figure_lang(resolve_lang(lang, _names(cov, zones)))
     lv = cov.config.level(level) if level else cov.levels[0]
     pop = cov.population
-    t = pop.transform
+    t = cov.surface_transform if pop.transform is not None else None
     grid = t is not None and lv.name in cov.surface
     crs = pop.crs if grid else "EPSG:4326"
     with rc_context(_rc(lang)):
@@ -316,7 +325,7 @@ def coverage_map(
             metres_per_unit = 1.0
         ax.set_axis_off()
         _scale_bar(ax, metres_per_unit=metres_per_unit)
-        fig.suptitle(tr("fig_map_title", lang, level=level_label(lv, lang)), fontsize=11)
+        fig.suptitle(tr("fig_map_title", lang, level=_plain(level_label(lv, lang))), fontsize=11)
     return fig
 
 
@@ -372,12 +381,11 @@ def travel_time_distribution(
         ax1.bar(bins[:-1], counts, width=1.0, align="edge", color=colours, edgecolor="none")
         ax1.axvline(head.minutes, color="black", ls="--", lw=1)
         covered = float(w[m <= head.minutes].sum()) / total if total else 0.0
-        ax1.text(
-            head.minutes + 0.5,
-            ax1.get_ylim()[1] * 0.92,
-            tr("fig_within", lang, share=f"{covered:.1%}", minutes=f"{head.minutes:g}"),
-            fontsize=8,
-        )
+        within = tr("fig_within", lang, share=f"{covered:.1%}", minutes=f"{head.minutes:g}")
+        if head.minutes <= 0.75 * xmax:  # beside its dashed line
+            ax1.text(head.minutes + 0.5, ax1.get_ylim()[1] * 0.92, within, fontsize=8)
+        else:  # a threshold beyond the axis (e.g. 900 min): in the corner, inside the axes
+            ax1.text(0.98, 0.92, within, transform=ax1.transAxes, ha="right", fontsize=8)
         off = cov.summary.get("off_network_share", 0.0)
         if off:
             ax1.text(
@@ -403,7 +411,7 @@ def travel_time_distribution(
             idx = np.searchsorted(mv[order], xs, side="right")
             share = 100.0 * cw[idx] / tot if tot else np.zeros_like(xs)
             colour = styles[i % len(styles)]
-            ax2.plot(xs, share, color=colour, lw=1.6, label=level_label(lv, lang))
+            ax2.plot(xs, share, color=colour, lw=1.6, label=_plain(level_label(lv, lang)))
             at = 100.0 * float(wv[mv <= lv.minutes].sum()) / tot if tot else 0.0
             ax2.plot([lv.minutes], [at], "o", color=colour, ms=5)
             ax2.axvline(lv.minutes, color=colour, ls=":", lw=0.8)
@@ -486,7 +494,7 @@ def coverage_curve(rec: Recommendation, path: str | Path, *, lang: str | None = 
     """Write the covered share against K to a PNG (see :func:`plot_curve`)."""
     names = list(rec.ranking["name"]) if "name" in rec.ranking else []
     lang = _figure_lang(resolve_lang(lang, names))
-    title = f"{tr('fig_curve_title', lang)}\n{level_label(rec.level, lang)}"
+    title = f"{tr('fig_curve_title', lang)}\n{_plain(level_label(rec.level, lang))}"
 
     with rc_context(_rc(lang)):
         labels = {key: tr(f"fig_curve_{key}", lang) for key in ("greedy", "exact", "unproven")}

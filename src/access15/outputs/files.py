@@ -204,13 +204,22 @@ def csv_uncell(text: str) -> str:
     return text[1:] if text[:1] == "'" and _formula_like(text[1:]) else text
 
 
+def _no_cr(value: Any) -> Any:
+    """``value`` with carriage returns turned into line feeds (the same object if it has none)."""
+    if isinstance(value, str) and "\r" in value:
+        return value.replace("\r\n", "\n").replace("\r", "\n")
+    return value
+
+
 def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """Return ``frame`` with every text cell guarded by :func:`csv_cell`, for a CSV output.
 
     Names come from OSM and user files, and planners open the CSVs in a spreadsheet: a name
     such as ``=HYPERLINK(...)`` or ``@SUM(1)`` must stay text there. Only text (object or
     string) columns change; numeric columns, the header and the index are left alone, and a
-    frame without a formula-like text is returned as it is.
+    frame without a formula-like text is returned as it is. A carriage return inside a text
+    becomes a line feed: pandas quotes a text holding a line feed, but not one holding a lone
+    carriage return, which Excel and Python's csv reader take as the end of the row.
 
     Parameters
     ----------
@@ -227,7 +236,7 @@ def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
         if dtype.kind != "O":  # object and pandas string columns
             continue
         values = frame.iloc[:, i].tolist()
-        guarded = [csv_cell(v) for v in values]
+        guarded = [_no_cr(csv_cell(v)) for v in values]
         if any(a is not b for a, b in zip(values, guarded, strict=True)):
             if out is frame:
                 out = frame.copy()
@@ -242,21 +251,27 @@ def _write_json(path: Path, data: Any) -> None:
 
 
 def _write_travel_time(path: Path, cov: CoverageResult) -> None:
+    """Minutes per level as a float32 GeoTIFF on the surface grid (one band a level).
 
+    The surface grid is the population grid, or blocks of its cells for a window over
+    :data:`~access15.access.SURFACE_MAX_CELLS` cells (the ``cell_factor`` tag says how many
+    population cells a side).
+    """
     pop = cov.population
+    h, w = next(iter(cov.surface.values())).shape
     with rasterio.open(
         path,
         "w",
         driver="GTiff",
-        height=pop.shape[0],
-        width=pop.shape[1],
+        height=h,
+        width=w,
         count=len(cov.levels),
         dtype="float32",
         crs=pop.crs,
-        transform=pop.transform,
+        transform=cov.surface_transform,
         nodata=TT_NODATA,
         compress="deflate",
-        tiled=pop.shape[0] >= 256 and pop.shape[1] >= 256,
+        tiled=h >= 256 and w >= 256,
     ) as dst:
         for band, lv in enumerate(cov.levels, start=1):
             grid = np.where(np.isfinite(cov.surface[lv.name]), cov.surface[lv.name], TT_NODATA)
@@ -264,7 +279,11 @@ def _write_travel_time(path: Path, cov: CoverageResult) -> None:
             dst.set_band_description(
                 band, f"{lv.name}: minutes to nearest facility of tier >= {lv.min_tier}"
             )
-        dst.update_tags(units="minutes", nodata_means="outside area, off-network or unreachable")
+        dst.update_tags(
+            units="minutes",
+            nodata_means="outside area, off-network or unreachable",
+            cell_factor=str(cov.surface_factor),
+        )
 
 
 def _write_cells(path: Path, cov: CoverageResult) -> None:

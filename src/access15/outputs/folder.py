@@ -21,6 +21,7 @@ import os
 import shutil
 import stat
 import sys
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,7 +34,13 @@ try:  # POSIX; without it (Windows) runs into one folder are not kept apart
 except ImportError:  # pragma: no cover - not on Linux or macOS
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["check_out_dir", "disk_full_is_an_error", "output_lock", "swapped_in"]
+__all__ = [
+    "check_out_dir",
+    "clean_stale",
+    "disk_full_is_an_error",
+    "output_lock",
+    "swapped_in",
+]
 
 _AT_FDCWD = -100  # renameat2: paths relative to the current folder
 _RENAME_EXCHANGE = 2  # renameat2 flag (Linux >= 3.15): swap two paths in one step
@@ -149,20 +156,52 @@ def output_lock(out_dir: str | Path) -> Iterator[Path]:
     ------
     InputError
         Another run (process or thread) holds the lock, or the lock file is a symbolic link.
+        The thread holding it may take it again (nested, e.g. a run holding it from its start
+        that then writes its outputs).
     """
     real = _real_folder(out_dir)
     real.parent.mkdir(parents=True, exist_ok=True)
-    if fcntl is None:  # pragma: no cover - not on Linux or macOS
+    held = _held_locks()
+    if fcntl is None or real in held:  # no fcntl (Windows), or this thread holds it already
         yield real
         return
     lock = real.parent / f".{real.name}.lock"
     fd = _take_lock(lock, out_dir)
+    held.add(real)
     try:
         yield real
     finally:
+        held.discard(real)
         with contextlib.suppress(OSError):
             os.unlink(lock)  # while still held: a run waiting on this file locks a new one
         os.close(fd)
+
+
+_THREAD = threading.local()
+
+
+def _held_locks() -> set[Path]:
+    """Real folders whose lock this thread holds (a nested :func:`output_lock` reuses it)."""
+    held: set[Path] | None = getattr(_THREAD, "held", None)
+    if held is None:
+        held = _THREAD.held = set()
+    return held
+
+
+def clean_stale(out_dir: str | Path) -> None:
+    """Put back a set a killed swap left aside and remove the temporary folders of killed runs.
+
+    Call it with :func:`output_lock` held (a run in progress owns its temporary folder); a
+    run's start does, so a killed run's ``.NAME.tmp-*`` folder never outlives the next run.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        The output folder.
+    """
+    real = _real_folder(out_dir)
+    if real.parent.is_dir():
+        _restore_and_clean(real)
 
 
 def _take_lock(lock: Path, out_dir: str | Path) -> int:

@@ -319,9 +319,9 @@ def _legend_html(
 def _map_frame(cov: CoverageResult) -> tuple[bool, float, float, float, float]:
     """Whether the demand is a grid, and the (west, south, east, north) frame in degrees."""
     pop = cov.population
-    t = pop.transform
-    if t is not None and cov.surface:
-        h, w = pop.shape
+    t = cov.surface_transform
+    if t is not None and pop.transform is not None and cov.surface:
+        h, w = next(iter(cov.surface.values())).shape
         west, north = t.c, t.f
         east, south = t.c + w * t.a, t.f + h * t.e
         if pop.crs not in ("EPSG:4326", "OGC:CRS84"):
