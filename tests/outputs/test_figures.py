@@ -165,4 +165,5 @@ def test_a_threshold_beyond_the_axis_keeps_the_figure_inside(sample, minutes, re
     box = fig.bbox
     for t in fig.axes[0].texts:  # every text of the histogram lies on the figure
         ext = t.get_window_extent()
-        assert box.x0 - 1 <= ext.x0 and ext.x1 <= box.x1 + 1, t.get_text()
+        assert box.x0 - 1 <= ext.x0, t.get_text()
+        assert ext.x1 <= box.x1 + 1, t.get_text()

@@ -115,7 +115,7 @@ def _rc(lang: str) -> Any:  # matplotlib types rcParams keys as a Literal
 
 
 def _plain(text: str) -> str:
-    r"""A configured text drawn as it is: ``$`` escaped, so matplotlib never reads mathtext.
+    r"""Escape ``$`` in a configured text, so matplotlib draws it as it is (never mathtext).
 
     A level label such as ``"cost $5 or $\frac"`` would otherwise be parsed as a formula (and
     a broken one stops the figure with a ValueError when it is saved).
