@@ -319,7 +319,7 @@ def _wide_area(tiny):
 
 def test_coverage_memory_follows_the_surface_not_every_area_cell(tiny, monkeypatch):
     net, fac, pop = _wide_area(tiny)
-    monkeypatch.setattr("access15.access._CHUNK_CELLS", 1 << 16, raising=False)
+    monkeypatch.setattr("access15.surface._CHUNK_CELLS", 1 << 16)
     tracemalloc.start()
     try:
         cov = ax.coverage(net, fac, pop, config=_cfg(15))
@@ -335,7 +335,7 @@ def test_coverage_memory_follows_the_surface_not_every_area_cell(tiny, monkeypat
 def test_surface_in_bands_of_rows_equals_one_pass(tiny, monkeypatch):
     net, fac, pop = _wide_area(tiny)
     one = ax.coverage(net, fac, pop, config=_cfg(15))
-    monkeypatch.setattr("access15.access._CHUNK_CELLS", 1, raising=False)  # one row at a time
+    monkeypatch.setattr("access15.surface._CHUNK_CELLS", 1)  # one row at a time
     rows = ax.coverage(net, fac, pop, config=_cfg(15))
     np.testing.assert_array_equal(rows.surface["test"], one.surface["test"])
     pd.testing.assert_frame_equal(rows.cells, one.cells)
@@ -346,7 +346,7 @@ def test_surface_in_bands_of_rows_equals_one_pass(tiny, monkeypatch):
 
 # --- a window over SURFACE_MAX_CELLS: the surface on blocks, the cells exact -------------------
 def test_surface_factor_is_the_smallest_block_that_fits():
-    from access15.access import surface_factor
+    from access15.surface import surface_factor
 
     assert surface_factor((10, 10), 100) == 1
     assert surface_factor((10, 10), 99) == 2  # 5 x 5 = 25
@@ -363,7 +363,7 @@ def test_large_window_gets_a_block_surface_and_exact_cells(tiny, monkeypatch):
     full = ax.coverage(net, fac, pop, config=_cfg(15))
     assert full.surface_factor == 1
     assert full.surface_transform == pop.transform
-    monkeypatch.setattr("access15.access.SURFACE_MAX_CELLS", 250_000)  # 1500² -> blocks of 3
+    monkeypatch.setattr("access15.surface.SURFACE_MAX_CELLS", 250_000)  # 1500² -> blocks of 3
     coarse = ax.coverage(net, fac, pop, config=_cfg(15))
     assert coarse.surface_factor == 3
     assert coarse.surface["test"].shape == (500, 500)
@@ -383,7 +383,7 @@ def test_block_surface_outputs_follow_its_grid(tiny, monkeypatch, tmp_path):
     from access15.bands import isochrones
 
     net, fac, pop = _wide_area(tiny)
-    monkeypatch.setattr("access15.access.SURFACE_MAX_CELLS", 250_000)
+    monkeypatch.setattr("access15.surface.SURFACE_MAX_CELLS", 250_000)
     cov = ax.coverage(net, fac, pop, config=_cfg(15))
     bands = isochrones(cov, bands=(5, 10, 15))
     # polygons of blocks: every vertex on the block lattice (3 cells a side)
@@ -404,8 +404,8 @@ def test_block_surface_outputs_follow_its_grid(tiny, monkeypatch, tmp_path):
 
 def test_block_surface_bounds_memory_whatever_the_window(tiny, monkeypatch):
     net, fac, pop = _wide_area(tiny)
-    monkeypatch.setattr("access15.access._CHUNK_CELLS", 1 << 16, raising=False)
-    monkeypatch.setattr("access15.access.SURFACE_MAX_CELLS", 250_000)
+    monkeypatch.setattr("access15.surface._CHUNK_CELLS", 1 << 16)
+    monkeypatch.setattr("access15.surface.SURFACE_MAX_CELLS", 250_000)
     tracemalloc.start()
     try:
         cov = ax.coverage(net, fac, pop, config=_cfg(15))

@@ -39,6 +39,8 @@ _EXPORTS: dict[str, str] = {
     "load_config": "config",
     "CoverageResult": "access",
     "coverage": "access",
+    "Catchment": "catchment",
+    "catchment_times": "catchment",
     "DemandCells": "io.population",
     "read_population": "io.population",
     "Access15Error": "errors",

@@ -32,7 +32,7 @@ from access15.config import Config, ServiceLevel
 from access15.errors import InputError
 from access15.gaps import GAP_MIN_PEOPLE, gap_summary, road_system_notes, uncovered_clusters
 from access15.io.areas import check_zone_ids
-from access15.io.raster import centres, to_lonlat
+from access15.surface import cell_minutes, fill_surface
 from access15.travel import nearest_facility
 
 if TYPE_CHECKING:
@@ -41,11 +41,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "GAP_MIN_PEOPLE",
-    "SURFACE_MAX_CELLS",
     "CoverageResult",
     "coverage",
     "snap_facilities",
-    "surface_factor",
     "time_bands",
     "uncovered_clusters",
     "weighted_gini",
@@ -122,7 +120,7 @@ class CoverageResult:
     surface : dict of str to ndarray
         Per level, the travel-time grid in minutes (float32, NaN outside the area, off-network or
         unreachable), on the population raster's grid, or on blocks of its cells when the
-        raster's window has more than :data:`SURFACE_MAX_CELLS` cells (see
+        raster's window has more than :data:`~access15.surface.SURFACE_MAX_CELLS` cells (see
         :attr:`surface_transform`); empty for demand points.
     facilities : GeoDataFrame
         Facilities as used: tier, snapped node, snap distance, ``minutes_to_hospital``.
@@ -146,7 +144,8 @@ class CoverageResult:
         Uncovered clusters of the first level (see :func:`uncovered_clusters`).
     surface_transform : Affine, optional
         Transform of the surface grid in the population grid's CRS: the population grid's own,
-        or scaled by the block side (:func:`surface_factor`); None for demand points.
+        or scaled by the block side (:func:`~access15.surface.surface_factor`); None for
+        demand points.
     """
 
     cells: pd.DataFrame
@@ -411,7 +410,7 @@ def coverage(
         keep = (population.pop > 0) & area_mask[population.row, population.col]
         rows, cols = population.row[keep], population.col[keep]
         lon, lat, pop_all = population.lon[keep], population.lat[keep], population.pop[keep]
-        surface, surface_transform, node, snap_m = _fill_surface(
+        surface, surface_transform, node, snap_m = fill_surface(
             network, population, cfg, speed_ms, t_nodes, rows, cols
         )
         zi = _zone_index(population, zones, rows, cols)
@@ -422,9 +421,7 @@ def coverage(
         zi = zone_of_points(lon, lat, zones)
     on = snap_m <= cfg.max_snap_m
     first_s = snap_m / speed_ms
-    cell_minutes = {
-        lv.name: _cell_minutes(t_nodes[lv.name], node, on, first_s) for lv in cfg.levels
-    }
+    by_level = {lv.name: cell_minutes(t_nodes[lv.name], node, on, first_s) for lv in cfg.levels}
 
     _referral_chain(network, fac, cfg)
     if boundary is not None:
@@ -457,7 +454,7 @@ def coverage(
         }
     )
     for lv in cfg.levels:
-        cells[f"minutes_{lv.name}"] = cell_minutes[lv.name][populated]
+        cells[f"minutes_{lv.name}"] = by_level[lv.name][populated]
 
     summary = _summary(cells, cfg, network, fac)
     by_zone = _by_zone(cells, cfg, zones)
@@ -538,148 +535,6 @@ def coverage(
         gaps=gaps,
         surface_transform=surface_transform,
     )
-
-
-_CHUNK_CELLS = 1 << 20  # grid cells routed at a time: bounds the temporaries (~200 B a cell)
-
-
-def _cell_minutes(
-    t_node: npt.NDArray[np.float64] | None,
-    node: npt.NDArray[np.int64],
-    on: npt.NDArray[np.bool_],
-    first_s: npt.NDArray[np.float64],
-) -> npt.NDArray[np.float64]:
-    """Minutes from cells to the nearest facility: first-mile walk + network time (+ last mile).
-
-    NaN for off-network cells, when no facility serves the level (``t_node`` None) and where
-    no facility is on the cell's road system (unreachable).
-    """
-    if t_node is None:
-        return np.full(len(node), np.nan)
-    t_cell = t_node[node]
-    return np.where(on & np.isfinite(t_cell), (first_s + t_cell) / 60.0, np.nan)
-
-
-#: Largest travel-time surface kept in memory, cells (32 MB a level as float32). A population
-#: window with more cells gets its surface on blocks of f x f cells (see :func:`surface_factor`);
-#: the populated cells always keep their own exact times.
-SURFACE_MAX_CELLS = 1 << 23
-
-
-def surface_factor(shape: tuple[int, int], max_cells: int = SURFACE_MAX_CELLS) -> int:
-    """Cells per block side of the travel-time surface of a population window.
-
-    1 (the population grid itself) while the window has at most ``max_cells`` cells; else the
-    smallest whole ``f`` with ``ceil(h / f) * ceil(w / f) <= max_cells``, so the surface, the
-    map image, the band polygons and ``travel_time.tif`` stay bounded whatever the raster's
-    bounding box.
-
-    Parameters
-    ----------
-    shape : tuple of int
-        Rows and columns of the population window.
-    max_cells : int
-        Largest surface, cells.
-
-    Returns
-    -------
-    int
-        Block side, cells (>= 1).
-
-    Examples
-    --------
-    >>> surface_factor((2400, 3000))
-    1
-    >>> surface_factor((9600, 10000))
-    4
-    """
-    h, w = int(shape[0]), int(shape[1])
-    f = 1
-    while -(-h // f) * -(-w // f) > max_cells:
-        f += 1
-    return f
-
-
-def _fill_surface(
-    network: RoadNetwork,
-    population: DemandCells,
-    cfg: Config,
-    speed_ms: float,
-    t_nodes: dict[str, npt.NDArray[np.float64] | None],
-    rows: npt.NDArray[np.int64],
-    cols: npt.NDArray[np.int64],
-) -> tuple[
-    dict[str, npt.NDArray[np.float32]], Affine, npt.NDArray[np.int64], npt.NDArray[np.float64]
-]:
-    """Travel-time surface per level over every area cell, a band of rows at a time.
-
-    Memory: the surfaces (float32, one per level, at most :data:`SURFACE_MAX_CELLS` cells:
-    larger windows get the surface on blocks of cells, each block timed at its centre and in
-    the area when any of its cells is) and the cells of one band (:data:`_CHUNK_CELLS`),
-    never arrays over every cell of the window at once.
-
-    Returns
-    -------
-    surface : dict of str to ndarray of float32
-        Minutes per level on the surface grid; NaN outside the area, off-network or
-        unreachable.
-    transform : Affine
-        The surface grid's transform (the population grid's, scaled by the block side).
-    node, snap_m : ndarray
-        Nearest road node and its distance (metres) of the cells (``rows``, ``cols``), which
-        must lie in the area; always on the population grid itself.
-    """
-    h, w = population.shape
-    area = np.asarray(population.area_mask, dtype=bool)
-    t = population.transform
-    assert t is not None  # a grid
-    f = surface_factor((h, w), SURFACE_MAX_CELLS)
-    sh, sw = -(-h // f), -(-w // f)
-    st = Affine(t.a * f, t.b * f, t.c, t.d * f, t.e * f, t.f)
-    surface = {lv.name: np.full((sh, sw), np.nan, dtype=np.float32) for lv in cfg.levels}
-    node_p = np.zeros(len(rows), dtype=np.int64)
-    snap_p = np.zeros(len(rows), dtype=np.float64)
-    lin_p = rows * w + cols
-    sorter = np.argsort(lin_p, kind="stable")
-    step = max(1, _CHUNK_CELLS // max(sw * f * f, 1))  # surface rows per band
-    for r0 in range(0, sh, step):
-        block = area[r0 * f : (r0 + step) * f]
-        if f > 1:
-            nr = -(-block.shape[0] // f)
-            padded = np.zeros((nr * f, sw * f), dtype=bool)
-            padded[: block.shape[0], :w] = block
-            block = np.asarray(padded.reshape(nr, f, sw, f).any(axis=(1, 3)), dtype=bool)
-        rr, cc = np.nonzero(block)
-        if len(rr) == 0:
-            continue
-        rr = rr.astype(np.int64) + r0
-        cc = cc.astype(np.int64)
-        lon, lat = to_lonlat(*centres(st, rr, cc), population.crs)
-        node, snap_m = network.snap(lon, lat)
-        on = snap_m <= cfg.max_snap_m
-        first_s = snap_m / speed_ms
-        for lv in cfg.levels:
-            surface[lv.name][rr, cc] = _cell_minutes(t_nodes[lv.name], node, on, first_s)
-        if f == 1 and len(lin_p):  # the populated cells are surface cells: reuse their snap
-            lin = rr * w + cc
-            at = np.minimum(np.searchsorted(lin_p, lin, sorter=sorter), len(lin_p) - 1)
-            hit = lin_p[sorter[at]] == lin
-            node_p[sorter[at[hit]]] = node[hit]
-            snap_p[sorter[at[hit]]] = snap_m[hit]
-    if f > 1:  # the populated cells on their own grid, exact
-        for c0 in range(0, len(rows), _CHUNK_CELLS):
-            sl = slice(c0, c0 + _CHUNK_CELLS)
-            node_p[sl], snap_p[sl] = network.snap(*population.centres_of(rows[sl], cols[sl]))
-        log.info(
-            "population window %d x %d cells: travel-time surface on %d x %d blocks (%d x %d)",
-            h,
-            w,
-            f,
-            f,
-            sh,
-            sw,
-        )
-    return surface, st, node_p, snap_p
 
 
 def _referral_chain(network: RoadNetwork, fac: gpd.GeoDataFrame, cfg: Config) -> None:

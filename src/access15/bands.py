@@ -178,7 +178,7 @@ def _band_grid(cov: CoverageResult, name: str, e: npt.NDArray[np.float64]) -> np
     Populated cells take their float64 minutes from ``cov.cells``: the surface is stored as
     float32, and its rounding must not move a cell across a band edge (e.g. 15.0000004 min is
     15.0 in float32), or polygons and table would disagree on that cell. On a surface of blocks
-    (a window over :data:`~access15.access.SURFACE_MAX_CELLS` cells) each block keeps the time
+    (a window over :data:`~access15.surface.SURFACE_MAX_CELLS` cells) each block keeps the time
     at its centre: the polygons are then a drawing at the blocks' resolution, and the table,
     from the cells, stays exact.
     """

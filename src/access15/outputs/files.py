@@ -254,7 +254,7 @@ def _write_travel_time(path: Path, cov: CoverageResult) -> None:
     """Minutes per level as a float32 GeoTIFF on the surface grid (one band a level).
 
     The surface grid is the population grid, or blocks of its cells for a window over
-    :data:`~access15.access.SURFACE_MAX_CELLS` cells (the ``cell_factor`` tag says how many
+    :data:`~access15.surface.SURFACE_MAX_CELLS` cells (the ``cell_factor`` tag says how many
     population cells a side).
     """
     pop = cov.population
