@@ -238,3 +238,110 @@ def test_good_values_at_the_limits_are_kept(tmp_path):
     assert cfg.speeds_kmh["drive"]["primary"] == 1000.0
     assert cfg.levels == (ax.ServiceLevel("day", 4, 1440.0, "a day"),)
     assert cfg.bands_minutes == (1.0, 1440.0)
+
+
+# --- [capacity]: per-tier doctors and beds, people per doctor ------------------------------------
+
+
+def test_capacity_defaults_when_the_section_is_absent():
+    cap = load_config_text("k = 2\n").capacity
+    assert cap == ax.Config().capacity
+    assert dict(cap.doctors) == {1: 1.0, 2: 10.0, 3: 25.0, 4: 150.0}
+    assert dict(cap.beds) == {1: 0.0, 2: 30.0, 3: 80.0, 4: 400.0}
+    assert cap.people_per_doctor == 1000.0
+    assert ax.Config().to_dict()["capacity"] == {
+        "people_per_doctor": 1000.0,
+        "doctors": {"1": 1.0, "2": 10.0, "3": 25.0, "4": 150.0},
+        "beds": {"1": 0.0, "2": 30.0, "3": 80.0, "4": 400.0},
+    }
+    with pytest.raises(TypeError):
+        cap.doctors[1] = 2.0  # type: ignore[index]
+
+
+def test_capacity_section_merges_tier_by_tier_and_round_trips():
+    text = (
+        "[capacity]\npeople_per_doctor = 800\n[capacity.doctors]\n2 = 12\n[capacity.beds]\n4 = 0\n"
+    )
+    cfg = load_config_text(text)
+    assert dict(cfg.capacity.doctors) == {1: 1.0, 2: 12.0, 3: 25.0, 4: 150.0}
+    assert dict(cfg.capacity.beds) == {1: 0.0, 2: 30.0, 3: 80.0, 4: 0.0}
+    assert cfg.capacity.people_per_doctor == 800.0
+    assert isinstance(cfg.capacity.doctors[2], float)
+    toml = config_to_toml(cfg)
+    assert "ROUGH PLACEHOLDERS" in toml
+    assert "[capacity.doctors]\n1 = 1.0\n2 = 12.0\n" in toml
+    back = load_config_text(toml)
+    assert back == cfg
+    assert back.fingerprint() == cfg.fingerprint() != ax.Config().fingerprint()
+
+
+BAD_CAPACITY = [
+    ("[capacity]\npeople_per_doctor = -5\n", "capacity.people_per_doctor must be > 0 people"),
+    ("[capacity]\npeople_per_doctor = 0\n", "capacity.people_per_doctor must be > 0 people"),
+    ('[capacity]\npeople_per_doctor = "1000"\n', "people_per_doctor must be a number > 0 people"),
+    ("[capacity]\npeople_per_doctor = inf\n", "people_per_doctor must be at most 1e+06 people"),
+    ("[capacity.doctors]\n2 = -1\n", "capacity.doctors.2 must be >= 0 doctors, got -1"),
+    ('[capacity.doctors]\n2 = "ten"\n', "capacity.doctors.2 must be a number >= 0 doctors"),
+    ("[capacity.doctors]\n2 = true\n", "capacity.doctors.2 must be a number >= 0 doctors"),
+    ("[capacity.beds]\n4 = inf\n", "capacity.beds.4 must be at most 1e+06 beds, got inf"),
+    ("[capacity.beds]\n4 = nan\n", "capacity.beds.4 must be >= 0 beds, got nan"),
+    ("[capacity.beds]\n4 = 1000001\n", "capacity.beds.4 must be at most 1e+06 beds"),
+    ("[capacity.beds]\n5 = 10\n", "capacity.beds has unknown tier '5' (tiers: 1 village clinic"),
+    ("[capacity.beds]\n0 = 10\n", "capacity.beds has unknown tier '0'"),
+    ("[capacity.doctors]\nclinic = 1\n", "capacity.doctors has unknown tier 'clinic'"),
+    ("[capacity]\nnurses = 3\n", "capacity has unknown key 'nurses' (keys: people_per_doctor"),
+    ("[capacity]\ndoctors = 3\n", "capacity.doctors must be a table by tier"),
+    ("capacity = 3\n", "capacity must be a [capacity] table"),
+]
+
+
+@pytest.mark.parametrize(("text", "part"), BAD_CAPACITY, ids=[t for t, _ in BAD_CAPACITY])
+def test_every_capacity_value_is_checked(tmp_path, text, part):
+    path = tmp_path / "bad.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ax.InputError) as exc:
+        ax.load_config(path)
+    msg = str(exc.value)
+    assert msg.startswith(f"config {str(path)!r}: "), msg
+    assert part in msg, msg
+    assert "\n" not in msg
+
+
+def test_capacity_limits_are_kept():
+    text = "[capacity]\npeople_per_doctor = 1000000\n[capacity.beds]\n1 = 0\n4 = 1000000\n"
+    cfg = load_config_text(text)
+    assert cfg.capacity.people_per_doctor == 1_000_000.0
+    assert (cfg.capacity.beds[1], cfg.capacity.beds[4]) == (0.0, 1_000_000.0)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "part"),
+    [
+        ({"people_per_doctor": 0.0}, "capacity.people_per_doctor must be > 0"),
+        ({"doctors": {1: 1.0, 2: 2.0, 3: 3.0}}, "capacity.doctors has no value for tier [4]"),
+        ({"beds": {1: 1.0, 2: 2.0, 3: 3.0, 4: -4.0}}, "capacity.beds.4 must be >= 0 beds"),
+        ({"beds": {1: 1, 2: 2, 3: 3, 4: 4, 7: 1}}, "capacity.beds has unknown tier '7'"),
+        ({"doctors": 5}, "capacity.doctors must be a table by tier"),
+    ],
+)
+def test_direct_capacity_defaults_refuse_the_same_values(kwargs, part):
+    with pytest.raises(ax.InputError) as exc:
+        _capacity(**kwargs)
+    assert str(exc.value).startswith("invalid configuration: ")
+    assert part in str(exc.value)
+
+
+def _capacity(**kwargs):
+    from access15.config import CapacityDefaults
+
+    return CapacityDefaults(**kwargs)
+
+
+def test_config_refuses_a_capacity_that_is_not_capacity_defaults():
+    with pytest.raises(ax.InputError, match=r"^invalid configuration: capacity must be a Capac"):
+        ax.Config(capacity={"people_per_doctor": 1000.0})  # type: ignore[arg-type]
+    with pytest.raises(ax.InputError) as exc:
+        ax.Config(capacity=5)  # type: ignore[arg-type]
+    assert str(exc.value) == "invalid configuration: capacity must be a CapacityDefaults, got 5"
+    tiers_as_text = _capacity(doctors={"1": 1, "2": 2, "3": 3, "4": 4})
+    assert tiers_as_text.to_dict()["doctors"] == {"1": 1, "2": 2, "3": 3, "4": 4}

@@ -201,11 +201,11 @@ def catchment_times(
     seconds = first_s[cell] + pt.seconds[pair_of]
     ok = seconds <= limit_s
     rows, cols = cell[ok], f_idx[pt.source[pair_of[ok]]]
-    # explicit zeros survive: build the CSR from sorted triplets without summing or pruning
-    minutes = seconds[ok] / 60.0
-    o = np.lexsort((cols, rows))
-    indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n_c))])
-    times = sp.csr_matrix((minutes[o], cols[o], indptr), shape=(n_c, n_f))
+    # the pairs come grouped by facility (pair_times sorts by source): a CSC matrix as it is,
+    # then CSR, both linear and neither summing nor pruning (explicit zeros survive)
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(cols, minlength=n_f))])
+    times = sp.csc_matrix((seconds[ok] / 60.0, rows, indptr), shape=(n_c, n_f)).tocsr()
+    times.sort_indices()
     log.info(
         "catchment %g min: %d pairs among %d cells x %d facilities", limit, times.nnz, n_c, n_f
     )

@@ -32,6 +32,7 @@ __all__ = [
     "MAX_SNAP_M",
     "MAX_SPEED_KMH",
     "MODES",
+    "CapacityDefaults",
     "Config",
     "ServiceLevel",
     "config_to_toml",
@@ -46,6 +47,8 @@ MAX_MINUTES = 1440.0
 MAX_SPEED_KMH = 1000.0
 #: Largest snapping distance to the road network, metres (100 km).
 MAX_SNAP_M = 100_000.0
+#: Largest default doctors or beds of one facility, and people one doctor may serve.
+MAX_CAPACITY = 1_000_000.0
 
 # km/h per OSM highway class and mode; a class missing for a mode is not usable by that mode.
 _DEFAULT_SPEEDS_KMH: dict[str, dict[str, float]] = {
@@ -160,6 +163,131 @@ TIER_NAMES = {
     3: "sub-centre",
     4: "county hospital",
 }
+
+
+# Doctors and beds per tier where the data give none: ROUGH PLACEHOLDERS for rural China, not
+# statistics (replace them with the county's own figures).
+_DEFAULT_DOCTORS = {1: 1.0, 2: 10.0, 3: 25.0, 4: 150.0}
+_DEFAULT_BEDS = {1: 0.0, 2: 30.0, 3: 80.0, 4: 400.0}
+# People one doctor serves: turns doctors into a people capacity (a rough placeholder too).
+_DEFAULT_PEOPLE_PER_DOCTOR = 1000.0
+_CAPACITY_KEYS = ("people_per_doctor", "doctors", "beds")
+
+
+def _tier_key(key: object) -> int | None:
+    """Tier 1-4 of a ``[capacity.doctors]`` key (``"2"`` in TOML, ``2`` in Python), or None."""
+    if _is_whole(key):
+        return int(key) if key in TIER_NAMES else None
+    if isinstance(key, str) and key.strip().isdigit() and int(key.strip()) in TIER_NAMES:
+        return int(key.strip())
+    return None
+
+
+def _count_problem(value: object, what: str, unit: str) -> str | None:
+    """Return the problem of a number that must be in [0, MAX_CAPACITY] (NaN, inf refused)."""
+    if not _is_number(value):
+        return f"{what} must be a number >= 0{unit}, got {_shown(value)}"
+    x = _float(value)
+    if not x >= 0:
+        return f"{what} must be >= 0{unit}, got {_shown(value)}"
+    if not x <= MAX_CAPACITY:
+        return f"{what} must be at most {MAX_CAPACITY:g}{unit}, got {_shown(value)}"
+    return None
+
+
+def _capacity_problems(value: object) -> list[str]:
+    """Problems of the ``[capacity]`` table (``people_per_doctor``, per-tier doctors and beds)."""
+    if not isinstance(value, Mapping):
+        return [
+            "capacity must be a [capacity] table with people_per_doctor and [capacity.doctors] / "
+            f"[capacity.beds] tables by tier, got {_shown(value)}"
+        ]
+    problems: list[str] = []
+    unknown = [k for k in value if k not in _CAPACITY_KEYS]
+    if unknown:
+        problems.append(
+            f"capacity has unknown key {', '.join(map(repr, unknown))} (keys: "
+            f"{', '.join(_CAPACITY_KEYS)})"
+        )
+    if "people_per_doctor" in value:
+        problems.append(
+            _amount(
+                value["people_per_doctor"], "capacity.people_per_doctor", " people", MAX_CAPACITY
+            )
+            or ""
+        )
+    for key, unit in (("doctors", " doctors"), ("beds", " beds")):
+        if key not in value:
+            continue
+        table = value[key]
+        if not isinstance(table, Mapping):
+            problems.append(
+                f"capacity.{key} must be a table by tier ([capacity.{key}] with 2 = 10), got "
+                f"{_shown(table)}"
+            )
+            continue
+        for tier, v in table.items():
+            if _tier_key(tier) is None:
+                problems.append(
+                    f"capacity.{key} has unknown tier {_shown(tier)} (tiers: 1 village clinic, 2 "
+                    "township health centre, 3 sub-centre, 4 county hospital)"
+                )
+                continue
+            problems.append(_count_problem(v, f"capacity.{key}.{tier}", unit) or "")
+    return [x for x in problems if x]
+
+
+@dataclass(frozen=True)
+class CapacityDefaults:
+    """Default capacity of a facility by tier, where the data give none (rough placeholders).
+
+    The defaults are plausible values for rural China, **not statistics**: replace them with
+    the county's own figures (or give ``doctors`` / ``beds`` columns in the facility file).
+
+    Parameters
+    ----------
+    doctors : mapping of int to float
+        ``{tier: doctors}``; default 1 (village clinic), 10 (township health centre), 25
+        (sub-centre), 150 (county hospital).
+    beds : mapping of int to float
+        ``{tier: beds}``; default 0, 30, 80, 400.
+    people_per_doctor : float
+        People one doctor can serve (default 1,000): a facility's capacity in people is its
+        doctors times this, unless the data give a capacity.
+    """
+
+    doctors: Mapping[int, float] = field(
+        default_factory=lambda: MappingProxyType(dict(_DEFAULT_DOCTORS))
+    )
+    beds: Mapping[int, float] = field(default_factory=lambda: MappingProxyType(dict(_DEFAULT_BEDS)))
+    people_per_doctor: float = _DEFAULT_PEOPLE_PER_DOCTOR
+
+    def __post_init__(self) -> None:
+        """Check every value; all tiers must be present (a missing tier has no default)."""
+        problems = _capacity_problems(self.to_dict())
+        for key in ("doctors", "beds"):
+            table = getattr(self, key)
+            given = {_tier_key(t) for t in table} if isinstance(table, Mapping) else set(TIER_NAMES)
+            missing = sorted(set(TIER_NAMES) - given)
+            if missing:
+                problems.append(f"capacity.{key} has no value for tier {missing}")
+        if problems:
+            msg = "invalid configuration: " + "; ".join(problems)
+            raise InputError(msg)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the defaults as plain data (tiers as text keys, as in TOML and JSON).
+
+        Returns
+        -------
+        dict
+            ``people_per_doctor`` (people), ``doctors`` and ``beds`` (``{"1": n, ...}``).
+        """
+        d: dict[str, Any] = {"people_per_doctor": self.people_per_doctor}
+        for key in ("doctors", "beds"):
+            table = getattr(self, key)
+            d[key] = {str(t): v for t, v in table.items()} if isinstance(table, Mapping) else table
+        return d
 
 
 _LEVEL_KEYS = ("name", "min_tier", "minutes", "label")
@@ -352,6 +480,8 @@ def _problems(d: Mapping[str, Any]) -> list[str]:
     for key in ("referral_hospital_minutes", "referral_township_minutes"):
         if key in d:
             problems.append(_amount(d[key], key, " minutes", MAX_MINUTES) or "")
+    if "capacity" in d:
+        problems += _capacity_problems(d["capacity"])
     return [x for x in problems if x]
 
 
@@ -385,6 +515,9 @@ class Config:
         Target time from a township centre (tier 2-3) to the county hospital, minutes.
     referral_township_minutes : float
         Target time from a village clinic to its nearest township centre, minutes.
+    capacity : CapacityDefaults
+        Doctors and beds per tier where the data give none, and people per doctor (the
+        ``[capacity]`` table; rough placeholders to replace with real figures).
     """
 
     speeds_kmh: MappingProxyType[str, Any] = field(
@@ -401,10 +534,13 @@ class Config:
     bands_minutes: tuple[float, ...] = (5.0, 10.0, 15.0, 30.0, 60.0)
     referral_hospital_minutes: float = 30.0
     referral_township_minutes: float = 15.0
+    capacity: CapacityDefaults = field(default_factory=CapacityDefaults)
 
     def __post_init__(self) -> None:
         """Check the type and range of every setting; all problems in one error."""
         problems = _problems(self._plain())
+        if not isinstance(self.capacity, CapacityDefaults):
+            problems.append(f"capacity must be a CapacityDefaults, got {_shown(self.capacity)}")
         if problems:
             msg = "invalid configuration: " + "; ".join(problems)
             raise InputError(msg)
@@ -418,6 +554,10 @@ class Config:
             }
         if isinstance(self.levels, list | tuple):
             d["levels"] = [asdict(lv) if isinstance(lv, ServiceLevel) else lv for lv in self.levels]
+        if isinstance(self.capacity, CapacityDefaults):
+            d["capacity"] = self.capacity.to_dict()
+        else:
+            d.pop("capacity")  # reported by __post_init__
         return d
 
     def level(self, name: str) -> ServiceLevel:
@@ -464,6 +604,7 @@ class Config:
             "bands_minutes": list(self.bands_minutes),
             "referral_hospital_minutes": self.referral_hospital_minutes,
             "referral_township_minutes": self.referral_township_minutes,
+            "capacity": self.capacity.to_dict(),
         }
 
     def fingerprint(self) -> str:
@@ -549,7 +690,22 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> Config:
             kwargs[key] = data[key]
     if "bands_minutes" in data:
         kwargs["bands_minutes"] = tuple(float(x) for x in data["bands_minutes"])
+    if "capacity" in data:
+        kwargs["capacity"] = _capacity_from(data["capacity"])
     return Config(**kwargs)
+
+
+def _capacity_from(table: Mapping[str, Any]) -> CapacityDefaults:
+    """Return a checked ``[capacity]`` table merged tier by tier into the defaults."""
+    base = CapacityDefaults()
+    tables: dict[str, MappingProxyType[int, float]] = {}
+    for key in ("doctors", "beds"):
+        merged = dict(getattr(base, key))
+        for tier, v in table.get(key, {}).items():
+            merged[int(str(tier).strip())] = float(v)
+        tables[key] = MappingProxyType(dict(sorted(merged.items())))
+    ppd = float(table.get("people_per_doctor", base.people_per_doctor))
+    return CapacityDefaults(tables["doctors"], tables["beds"], ppd)
 
 
 def _toml_value(v: Any) -> str:
@@ -600,6 +756,19 @@ def config_to_toml(config: Config | None = None) -> str:
         "# off-network first/last mile speed per mode (km/h)",
         "[access_kmh]",
         *[f"{m} = {_toml_value(v)}" for m, v in d["access_kmh"].items()],
+        "",
+        "# facility capacity where the facility file (doctors/beds/capacity columns) or OSM",
+        "# (beds tag) gives none. DEFAULTS, ROUGH PLACEHOLDERS for rural China, not statistics:",
+        "# replace them with the county's real figures. people_per_doctor turns doctors into",
+        "# the people a facility can serve.",
+        "[capacity]",
+        f"people_per_doctor = {_toml_value(d['capacity']['people_per_doctor'])}",
+        "# doctors per tier: 1 village clinic, 2 township centre, 3 sub-centre, 4 county hospital",
+        "[capacity.doctors]",
+        *[f"{t} = {_toml_value(v)}" for t, v in d["capacity"]["doctors"].items()],
+        "# beds per tier",
+        "[capacity.beds]",
+        *[f"{t} = {_toml_value(v)}" for t, v in d["capacity"]["beds"].items()],
         "",
     ]
     for mode, table in d["speeds_kmh"].items():

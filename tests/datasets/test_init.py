@@ -12,5 +12,6 @@ def test_sample_paths_point_at_the_bundled_files() -> None:
     assert all(p.is_file() for p in paths.values())
     assert paths["osm"].name == "sample_county.osm.pbf"
     assert paths["population"].parent == paths["osm"].parent
+    assert (paths["osm"].parent / "sample_facilities.csv").is_file()
     assert paths["county"].parent.name == "boundaries"
     assert ax.sample_paths is sample_paths

@@ -33,6 +33,7 @@ FILES = {
     "population": DATA / "sample" / "sample_population.tif",
     "county": DATA / "boundaries" / "sample_county.geojson",
     "townships": DATA / "boundaries" / "sample_townships.geojson",
+    "facilities": DATA / "sample" / "sample_facilities.csv",
 }
 HIGHWAY_CLASSES = {
     "motorway",
@@ -331,3 +332,41 @@ def test_roads_lie_in_and_just_around_the_county(osm: dict[str, Any]) -> None:
     x, y = TO_UTM.transform(road[:, 0], road[:, 1])
     assert shapely.contains_xy(county.buffer(1000.0), x, y).all()
     assert shapely.contains_xy(county, x, y).mean() > 0.97
+
+
+def test_facility_list_has_doctors_and_beds_by_tier(osm: dict[str, Any]) -> None:
+    raw = FILES["facilities"].read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM and CRLF, as Excel saves it
+    lines = raw[3:].decode("utf-8").split("\r\n")
+    assert lines[-1] == ""
+    header, *rows = (line.split(",") for line in lines[:-1])
+    assert header == [
+        "编号",
+        "机构名称",
+        "英文名称",
+        "经度",
+        "纬度",
+        "级别",
+        "执业（助理）医师",
+        "实有床位",
+    ]
+    by_ref = {f["ref"]: f for f in osm["facilities"]}
+    assert sorted(r[0] for r in rows) == sorted(by_ref)  # the same facilities as the PBF
+    blanks = Counter()
+    for ref, name, name_en, lon, lat, tier, doctors, beds in rows:
+        f = by_ref[ref]
+        assert (name, name_en, tier) == (f["name"], f["name:en"], f["access15:tier"])
+        assert (float(lon), float(lat)) == pytest.approx((f["lon"], f["lat"]), abs=1e-6)
+        blanks[tier, "doctors"] += doctors == ""
+        blanks[tier, "beds"] += beds == ""
+        lo_d, hi_d, lo_b, hi_b = {
+            "1": (1, 3, 0, 0),
+            "2": (6, 32, 10, 90),
+            "4": (150, 220, 420, 560),
+        }[tier]
+        assert doctors == "" or lo_d <= int(doctors) <= hi_d
+        assert beds == "" or lo_b <= int(beds) <= hi_b
+        assert "beds" not in f  # the PBF has no capacity tags
+    assert blanks["1", "doctors"] >= 3  # a few blanks exercise the tier defaults
+    assert blanks["2", "beds"] >= 1
+    assert blanks["4", "doctors"] == blanks["4", "beds"] == 0

@@ -34,7 +34,9 @@ def sample_paths() -> dict[str, Path]:
     dict of str to Path
         Keys ``osm`` (OSM PBF: roads and health facilities), ``population`` (GeoTIFF: people
         per 3″ cell), ``county`` and ``townships`` (GeoJSON: county boundary and township
-        polygons, WGS-84).
+        polygons, WGS-84). Beside the PBF, ``sample_facilities.csv`` lists the same facilities
+        with SYNTHETIC doctors and beds (Chinese headers, WGS-84: read it with
+        ``read_facilities(path, crs_in="wgs84")``).
 
     See Also
     --------

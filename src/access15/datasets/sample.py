@@ -36,6 +36,12 @@ Files written, relative to ``out_dir``:
     The county boundary (one Feature).
 ``boundaries/sample_townships.geojson``
     Township polygons (Voronoi cells of the township seats clipped to the county).
+``sample/sample_facilities.csv``
+    The same facilities as a county health commission's list (UTF-8 with BOM, Chinese headers
+    编号, 机构名称, 英文名称, 经度, 纬度 (WGS-84), 级别 (tier), 执业（助理）医师 (doctors),
+    实有床位 (beds)), with SYNTHETIC doctors and beds drawn by tier in ``_capacity`` (a few
+    cells blank, so readers fall back to the per-tier defaults). The PBF carries no capacity
+    tags (its bytes, and the recorded download answers made from it, stay as they were).
 
 The generator is split by part into private modules of :mod:`access15.datasets`, run in the
 order of ``_build.build`` from one seeded random generator: ``_terrain`` (outline, mountains,
@@ -68,6 +74,7 @@ from pyproj import Transformer
 from shapely.geometry import Polygon
 
 from access15.datasets._build import build
+from access15.datasets._capacity import facility_capacities, write_facility_csv
 from access15.datasets._draft import Draft
 from access15.datasets._geometry import FloatArray, Key, resample
 from access15.datasets._places import township_polygons
@@ -187,8 +194,9 @@ def generate_sample(out_dir: Path, *, seed: int = 15) -> dict[str, Path]:
     -------
     dict of str to Path
         Paths of the OSM PBF (roads and health facilities), the population GeoTIFF (people per
-        cell), the county boundary and the township polygons (GeoJSON, WGS-84); keys ``osm``,
-        ``population``, ``county``, ``townships``, ``manifest``.
+        cell), the county boundary and the township polygons (GeoJSON, WGS-84), and the facility
+        list (CSV with doctors and beds); keys ``osm``, ``population``, ``county``,
+        ``townships``, ``facilities``, ``manifest``.
     """
     out = Path(out_dir)
     paths = {
@@ -196,6 +204,7 @@ def generate_sample(out_dir: Path, *, seed: int = 15) -> dict[str, Path]:
         "population": out / "sample" / "sample_population.tif",
         "county": out / "boundaries" / "sample_county.geojson",
         "townships": out / "boundaries" / "sample_townships.geojson",
+        "facilities": out / "sample" / "sample_facilities.csv",
     }
     for p in paths.values():
         p.parent.mkdir(parents=True, exist_ok=True)
@@ -209,7 +218,21 @@ def generate_sample(out_dir: Path, *, seed: int = 15) -> dict[str, Path]:
     def to_lonlat(xy: FloatArray) -> tuple[Any, Any]:
         return inv.transform(xy[:, 0] + origin[0], xy[:, 1] + origin[1])
 
+    records = [
+        {"ref": "H001", "tier": 4, "name": HOSPITAL_NAME[0], "name_en": HOSPITAL_NAME[1],
+         "xy": np.mean(np.asarray(d.hospital), axis=0), "big": True},
+        *[{**f, "big": f["amenity"] == "hospital"} for f in d.facilities],
+    ]  # fmt: skip
+    caps = facility_capacities(records, seed)
     _write_osm(d, paths["osm"], to_lonlat)
+    lon, lat = to_lonlat(np.asarray([r["xy"] for r in records]))
+    write_facility_csv(
+        paths["facilities"],
+        [
+            [r["ref"], r["name"], r["name_en"], f"{x:.7f}", f"{y:.7f}", r["tier"], doc, b]
+            for r, x, y, (doc, b) in zip(records, lon, lat, caps, strict=True)
+        ],
+    )
     write_tif(paths["population"], *population_grid(d, origin))
     county_props = {
         "name": COUNTY_NAME[0],

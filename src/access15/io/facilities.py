@@ -24,6 +24,7 @@ import pandas as pd
 from access15.config import TIER_NAMES, Config
 from access15.crs import crs_name, parse_crs_in, source_crs, to_wgs84
 from access15.errors import DataWarning, InputError
+from access15.io.capacity import CAPACITY_COLUMNS, capacity_columns, osm_capacity
 from access15.io.osm import OsmData
 from access15.io.tables import CSV_SUFFIXES, EXCEL_SUFFIXES, read_table
 from access15.io.vectors import VECTOR_SUFFIXES, read_vector_file
@@ -31,6 +32,14 @@ from access15.io.vectors import VECTOR_SUFFIXES, read_vector_file
 __all__ = ["DEFAULT_TIER_MAP", "facilities_from_osm", "read_facilities", "read_sites"]
 
 FACILITY_COLUMNS = ["facility_id", "name", "name_en", "tier", "tier_name", "source", "geometry"]
+
+
+def _with_columns(out: gpd.GeoDataFrame, cap: pd.DataFrame) -> gpd.GeoDataFrame:
+    """FACILITY_COLUMNS with the capacity columns of ``cap`` (same rows) before the geometry."""
+    for c in cap.columns:
+        out[c] = cap[c].to_numpy(dtype=np.float64)
+    kept = [c for c in CAPACITY_COLUMNS if c in cap.columns]
+    return out[[*FACILITY_COLUMNS[:-1], *kept, FACILITY_COLUMNS[-1]]]
 
 
 def _tier_of(row: dict, rules: tuple[tuple[str, str, int], ...]) -> int | None:
@@ -66,7 +75,8 @@ def facilities_from_osm(osm: OsmData, *, config: Config | None = None) -> gpd.Ge
     -------
     GeoDataFrame
         Columns ``facility_id`` (e.g. ``"node/123"``), ``name``, ``name_en``, ``tier``,
-        ``tier_name``, ``source``; WGS-84 points.
+        ``tier_name``, ``source``, and ``doctors`` / ``beds`` when any facility has a tag for
+        them (see :func:`access15.io.capacity.osm_capacity`; NaN where untagged); WGS-84 points.
     """
     cfg = config or Config()
     df = osm.facilities
@@ -101,6 +111,7 @@ def facilities_from_osm(osm: OsmData, *, config: Config | None = None) -> gpd.Ge
         geometry=gpd.points_from_xy(d["lon"], d["lat"]),
         crs="EPSG:4326",
     )
+    out = _with_columns(out, osm_capacity(d))
     return out.sort_values(["tier", "facility_id"], ascending=[False, True]).reset_index(drop=True)
 
 
@@ -453,7 +464,16 @@ def read_facilities(
     name         name, 名称, 机构名称 (or ``name_column``)          no
     English      name_en, name:en, english name, 英文名称           no
     id           id, 编号                                          no
+    doctors      doctors, physicians, 医生数, 医生, 执业(助理)医师,   no
+                 执业医师, 医师数
+    beds         beds, 床位数, 实有床位, 床位, 编制床位               no
+    capacity     capacity, 容量, 服务能力 (people served)            no
     ===========  ===============================================  ==========
+
+    Doctors, beds and capacity are read by :func:`access15.io.capacity.capacity_columns`
+    (the first header present in the order listed; numbers >= 0, ``"1,200"`` and full-width
+    digits accepted, blank cells NaN); :func:`access15.io.capacity.with_capacity` fills the
+    missing ones with per-tier defaults.
 
     **GeoJSON / GeoPackage**: points; the same attribute columns except the coordinates.
 
@@ -487,16 +507,18 @@ def read_facilities(
     GeoDataFrame
         The columns of :func:`facilities_from_osm`: ``facility_id`` (``"file/<id>"``, or
         ``"file/<data row>"`` without an id column), ``name``, ``name_en`` (empty when absent),
-        ``tier``, ``tier_name``, ``source`` (``"file"``); WGS-84 points, highest tier first, file
-        order within a tier. ``attrs["diagnostics"]`` lists the data problems warned about (see
-        Warns); :func:`access15.coverage` copies them into the run's diagnostics.
+        ``tier``, ``tier_name``, ``source`` (``"file"``), then the float columns ``doctors``,
+        ``beds``, ``capacity`` the file has (NaN for blank cells); WGS-84 points, highest tier
+        first, file order within a tier. ``attrs["diagnostics"]`` lists the data problems warned
+        about (see Warns); :func:`access15.coverage` copies them into the run's diagnostics.
 
     Raises
     ------
     InputError
         Missing, empty or unreadable file; CSV without ``crs_in``; no coordinate or tier column
         (the columns found are listed); non-numeric, swapped or out-of-range coordinates, unknown
-        tier values, blank or duplicate ids (every offending row or value of a kind is listed,
+        tier values, blank or duplicate ids, doctors/beds/capacity that are not numbers >= 0
+        (every offending row or value of a kind is listed,
         data rows counted from 1 under the header). A repeated id is refused, not merged: the
         rows may be two facilities with one id typed twice.
 
@@ -571,6 +593,7 @@ def read_facilities(
     ecol = _find_column(df.columns, _NAME_EN_NAMES)
 
     ids = _ids(df, where, _ID_NAMES)
+    cap = capacity_columns(df, where)
 
     tier_arr = pd.array(tiers, dtype="int64")
     out = gpd.GeoDataFrame(
@@ -585,9 +608,9 @@ def read_facilities(
         geometry=gpd.points_from_xy(lon, lat),
         crs="EPSG:4326",
     )
+    out = _with_columns(out, cap)
     keep, notes = _repeated_rows(where, df.index, out["name"].tolist(), tiers, lon, lat)
     out = out.loc[keep].sort_values("tier", ascending=False, kind="stable").reset_index(drop=True)
-    out = out[FACILITY_COLUMNS]
     for note in notes:
         warnings.warn(note, DataWarning, stacklevel=2)
     out.attrs["diagnostics"] = notes  # read by access15.coverage into the run's diagnostics

@@ -29,11 +29,17 @@ read from HiGHS's model status and dual bound, never assumed. The two min-max ob
 solved as sequences of feasibility MILPs on target values instead (the textbook min-max models
 have weak LP bounds): for ``center`` one set-covering problem per target, for ``center-zone``
 one over each zone's minimal site sets (see :func:`solve`).
+
+Two more questions on the coverage form, both exact with HiGHS and honest about optimality:
+:func:`fewest_sites` — the fewest sites (or least cost) that bring the covered share to a target
+(set-covering form, :class:`TargetPlan`); :func:`solve_capacitated` — the capacitated MCLP, each
+site serving at most its capacity (people), with :func:`capacitated_value` for a given plan.
 """
 
 from __future__ import annotations
 
 from access15.siting.candidates import candidate_sites
+from access15.siting.capacitated import capacitated_value, solve_capacitated
 from access15.siting.constraints import SiteConstraints
 from access15.siting.curve import coverage_curve
 from access15.siting.options import METHODS, OBJECTIVES, Method, Objective, SitingOptions
@@ -41,6 +47,7 @@ from access15.siting.problem import SitingProblem, build_problem, coverage_matri
 from access15.siting.recommend import Recommendation, recommend_upgrades
 from access15.siting.solver import Solution, lp_bound, solve
 from access15.siting.stability import Sensitivity, sensitivity
+from access15.siting.target import TargetPlan, fewest_sites
 
 __all__ = [
     "METHODS",
@@ -53,12 +60,16 @@ __all__ = [
     "SitingOptions",
     "SitingProblem",
     "Solution",
+    "TargetPlan",
     "build_problem",
     "candidate_sites",
+    "capacitated_value",
     "coverage_curve",
     "coverage_matrix",
+    "fewest_sites",
     "lp_bound",
     "recommend_upgrades",
     "sensitivity",
     "solve",
+    "solve_capacitated",
 ]

@@ -308,7 +308,9 @@ def run_highs(
         "nodes": int(getattr(info, "mip_node_count", 0) or 0),
     }
     has_primal = info.primal_solution_status >= 2  # kSolutionStatusFeasible
-    out["x"] = np.asarray(h.getSolution().col_value)[: milp.n_int] if has_primal else None
+    col = np.asarray(h.getSolution().col_value) if has_primal else None
+    out["x"] = col[: milp.n_int] if col is not None else None
+    out["col"] = col  # every column (the continuous ones too), None without a solution
     if relax:
         out["bound"] = float(info.objective_function_value) if out["optimal"] else math.nan
     else:

@@ -198,6 +198,15 @@ class SitingOptions:
     max_candidates : int, optional
         Keep at most this many generated sites per generated source (``"gaps"``: largest
         clusters first; ``"nodes"``: most people first). Listed sites are never cut.
+    target_share : float, optional
+        Coverage objective only: instead of a given K, the fewest sites (least total cost with
+        ``cost``) that bring the covered share of the level to this value, in (0, 1] (0.9:
+        90 % of the people; those covered today count). ``k`` and ``budget``, if given, are
+        caps. See :func:`~access15.siting.fewest_sites`.
+    site_capacity : str or mapping, optional
+        Coverage objective only: candidate column, or ``{site_id or name: people}``, giving
+        the people each site can serve (capacitated MCLP,
+        :func:`~access15.siting.solve_capacitated`; ``inf`` for no limit). Default: no limit.
 
     Examples
     --------
@@ -227,6 +236,8 @@ class SitingOptions:
     grid_spacing_m: float = 2000.0
     gap_min_people: float | None = None
     max_candidates: int | None = None
+    target_share: float | None = None
+    site_capacity: str | Mapping[str, float] | None = None
 
     def __post_init__(self) -> None:
         """Check every field once and normalise aliases, lists and single values."""
@@ -282,6 +293,18 @@ class SitingOptions:
                 raise InputError(msg)
             put(self, "gap_min_people", g)
         put(self, "max_candidates", _count(self.max_candidates, "max_candidates"))
+        if self.target_share is not None:
+            share = _positive(self.target_share, "target_share", " (a share, 0.9 = 90 %)", top=1.0)
+            put(self, "target_share", share)
+        cap = self.site_capacity
+        if cap is not None and not isinstance(cap, str | Mapping):
+            msg = (
+                "site_capacity must be a candidate column name or a {site_id: people} mapping, "
+                f"got {cap!r}"
+            )
+            raise InputError(msg)
+        if isinstance(cap, Mapping):
+            put(self, "site_capacity", dict(cap))
 
     def __repr__(self) -> str:
         """Show the fields that differ from the defaults; a table of sites by its size."""

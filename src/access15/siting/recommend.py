@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -18,11 +18,13 @@ from access15._repr import minutes as fmt_minutes
 from access15.config import Config, ServiceLevel
 from access15.errors import InputError
 from access15.siting.candidates import candidates_from_options, hospital_minutes, is_site_table
+from access15.siting.capacitated import solve_capacitated
 from access15.siting.constraints import SiteConstraints
 from access15.siting.curve import coverage_curve
 from access15.siting.options import SitingOptions, with_legacy_keywords
-from access15.siting.problem import build_problem
+from access15.siting.problem import SitingProblem, build_problem
 from access15.siting.solver import solve
+from access15.siting.target import fewest_sites
 from access15.travel import nearest_facility
 
 if TYPE_CHECKING:
@@ -48,7 +50,11 @@ class Recommendation:
         ``gain`` (objective improvement of the site, people or minutes), ``mean_minutes`` and
         ``max_minutes`` (on-network population after sites 1..rank), ``zone_id``, ``cost``,
         ``minutes_to_hospital``, ``kind`` (``tier2`` upgrade, ``gap`` centroid, grid ``node``
-        or ``user`` site).
+        or ``user`` site). With ``site_capacity``: also ``capacity`` (people the site can
+        serve; inf: no limit) and ``served`` (people it serves in the plan); ``objective`` is
+        then people covered counting capacities (today's plus those served by sites 1..rank,
+        in the plan's assignment) and ``gain`` the site's ``served``, while
+        ``added_population`` and ``cumulative_*`` stay people *within reach* (no capacity).
     level : ServiceLevel
         The service level.
     baseline_covered : float
@@ -62,9 +68,11 @@ class Recommendation:
     objective_name : str
         ``"coverage"``, ``"median"``, ``"center"`` or ``"center-zone"``.
     proven : bool
-        Optimality of the chosen set proven (see :class:`Solution`).
+        Optimality of the chosen set proven (see :class:`Solution`); with ``target_share``,
+        that no plan reaching the target has fewer sites (or less cost).
     bound, gap : float
-        Best bound on the objective and the relative gap to it.
+        Best bound on the objective and the relative gap to it; with ``target_share``, the
+        lower bound on the number of sites (or on the cost when costs are given).
     status : str
         Solver status.
     curve : DataFrame
@@ -83,6 +91,16 @@ class Recommendation:
     options : SitingOptions
         The options the recommendation was made with (``k`` as given, ``None`` meaning
         ``config.k``), so that :func:`~access15.siting.sensitivity` reruns exactly them.
+    target_share : float, optional
+        The covered share asked for (``options.target_share``); the ranking is then the
+        fewest-sites plan (K = its length, 0 when the target is met today).
+    target_reached : bool, optional
+        Whether the plan reaches ``target_share`` (always True when a plan is returned: an
+        unreachable target raises); None without a target.
+    already_met : bool
+        True when ``target_share`` is met today, without any new site.
+    capacitated : bool
+        True when sites were chosen by the capacitated model (``options.site_capacity``).
     """
 
     ranking: pd.DataFrame
@@ -103,6 +121,10 @@ class Recommendation:
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
     options: SitingOptions = field(default_factory=SitingOptions)
+    target_share: float | None = None
+    target_reached: bool | None = None
+    already_met: bool = False
+    capacitated: bool = False
 
     @property
     def upgrades_only(self) -> bool:
@@ -297,7 +319,33 @@ def _site_table(
             miss = cand.loc[cand["cost"].isna(), "site_id"].iloc[0]
             msg = f"no cost for candidate {miss!r}; give every candidate a cost"
             raise InputError(msg)
+    if opts.site_capacity is not None:
+        cand["capacity"] = _per_site(cand, opts.site_capacity, "site_capacity", "people")
     return cand
+
+
+def _per_site(cand: pd.DataFrame, value: str | Mapping[str, float], what: str, unit: str) -> Any:
+    """One number >= 0 per candidate from a column name or a ``{site_id or name: value}``."""
+    if isinstance(value, str):
+        if value not in cand.columns:
+            msg = f"{what} column {value!r} not in the candidates; add it or pass a mapping"
+            raise InputError(msg)
+        out = pd.to_numeric(cand[value], errors="coerce").astype(np.float64)
+    else:
+        vmap = {str(k_): float(v_) for k_, v_ in dict(value).items()}
+        out = cand["site_id"].astype(str).map(vmap)
+        if "name" in cand:  # a planner's table may name the centres instead
+            out = out.fillna(cand["name"].astype(str).map(vmap))
+        out = out.astype(np.float64)
+    if out.isna().any():
+        miss = cand.loc[out.isna(), "site_id"].iloc[0]
+        msg = f"no {what} for candidate {miss!r}; give every candidate one ({unit})"
+        raise InputError(msg)
+    if (out < 0).any():
+        bad = cand.loc[out < 0, "site_id"].iloc[0]
+        msg = f"{what} of candidate {bad!r} is negative; give {unit} >= 0"
+        raise InputError(msg)
+    return out.to_numpy()
 
 
 def recommend_upgrades(
@@ -362,6 +410,13 @@ def recommend_upgrades(
             f"service level {lv.name!r} needs tier >= {lv.min_tier}: upgrades to tier 3 cannot help"
         )
         raise InputError(msg)
+    for name in ("target_share", "site_capacity"):
+        if getattr(opts, name) is not None and obj != "coverage":
+            msg = f"{name} needs the coverage objective, not {obj!r}; use objective='coverage'"
+            raise InputError(msg)
+    if opts.target_share is not None and opts.site_capacity is not None:
+        msg = "target_share and site_capacity cannot be combined yet; drop one of them"
+        raise InputError(msg)
     cand = _site_table(network, cov, opts, lv, zones)
     reason = np.full(len(cand), "", dtype=object)
     reason[~cand["on_network"].to_numpy(dtype=bool)] = "off the road network"
@@ -384,7 +439,7 @@ def recommend_upgrades(
     cand["reason"] = reason
     n_elig = int(eligible.sum())
     k_sites = opts.k
-    if budget is None:
+    if budget is None and opts.target_share is None:  # with a target, K is only a cap
         k_sites = cfg.k if k_sites is None else k_sites
         if k_sites < 1:
             msg = f"K must be >= 1, got {k_sites}"
@@ -430,7 +485,7 @@ def recommend_upgrades(
         site_zone=site_zone,
         required_zones=required,
     )
-    sol = solve(prob, cons, method=method, time_limit_s=time_limit_s)
+    ch = _choose(prob, cons, cand, opts, notes)
     st = _SiteTimes(network, cov, lv)
     before = st.before
     base_cov = _stats(st, before, lv)[0]
@@ -439,7 +494,7 @@ def recommend_upgrades(
     legs = cand["leg_s"].to_numpy(dtype=np.float64)
     rows = []
     prev_cov = base_cov
-    chosen = sol.sites.tolist()
+    chosen = ch.sites
     for r, j in enumerate(chosen, start=1):
         mins = st.after(nodes[chosen[:r]].tolist(), legs[chosen[:r]].tolist())
         c_, mean_, max_ = _stats(st, mins, lv)
@@ -454,14 +509,19 @@ def recommend_upgrades(
                 "added_population": c_ - prev_cov,
                 "cumulative_covered_population": c_,
                 "cumulative_share": c_ / total if total else 0.0,
-                "objective": prob.evaluate(chosen[:r]),
-                "gain": float(sol.gains[r - 1]),
+                "objective": ch.objective[r - 1],
+                "gain": ch.gains[r - 1],
                 "mean_minutes": mean_,
                 "max_minutes": max_,
                 "zone_id": cand["zone_id"].iloc[j],
                 "cost": float(cand["cost"].iloc[j]),
                 "minutes_to_hospital": float(cand["minutes_to_hospital"].iloc[j]),
                 "kind": cand["kind"].iloc[j],
+                **(
+                    {"capacity": float(cand["capacity"].iloc[j]), "served": ch.gains[r - 1]}
+                    if ch.capacitated
+                    else {}
+                ),
             }
         )
         prev_cov = c_
@@ -485,13 +545,14 @@ def recommend_upgrades(
             "cost",
             "minutes_to_hospital",
             "kind",
+            *(["capacity", "served"] if ch.capacitated else []),
         ],
     )
     after = st.after(nodes[chosen].tolist(), legs[chosen].tolist())
     zt = _zone_table(cov, st, before, after, lv, zones)
     cv = pd.DataFrame()
-    if opts.curve and budget is None:
-        kmax = max(k_sites or 0, len(chosen))
+    kmax = len(chosen) if opts.target_share is not None else max(k_sites or 0, len(chosen))
+    if opts.curve and budget is None and not ch.capacitated and kmax >= 1:
         cv = coverage_curve(
             prob,
             kmax,
@@ -512,12 +573,13 @@ def recommend_upgrades(
         cv["sites"] = [
             ",".join(ids[[int(v) for v in s_.split(",")]]) if s_ else "" for s_ in cv["sites"]
         ]
-    if not sol.proven and method == "exact":
+    if not ch.proven and ch.exact:
         notes.append(
-            f"optimality not proven within {time_limit_s:g} s ({sol.status}); the plan is within "
-            f"{sol.gap:.2%} of the best bound {sol.bound:,.6g}"
+            f"optimality not proven within {time_limit_s:g} s ({ch.status}); the plan is within "
+            f"{ch.gap:.2%} of the best bound {ch.bound:,.6g}"
         )
-    method_label = {"greedy": "greedy", "swap": "greedy + swap", "exact": "exact (HiGHS)"}[method]
+    labels = {"greedy": "greedy", "swap": "greedy + swap", "exact": "exact (HiGHS)"}
+    method_label = "exact (HiGHS)" if ch.capacitated else labels[method]
     return Recommendation(
         ranking=ranking,
         level=lv,
@@ -526,10 +588,10 @@ def recommend_upgrades(
         n_candidates=n_elig,
         method=method_label,
         objective_name=obj,
-        proven=sol.proven,
-        bound=sol.bound,
-        gap=sol.gap,
-        status=sol.status,
+        proven=ch.proven,
+        bound=ch.bound,
+        gap=ch.gap,
+        status=ch.status,
         curve=cv,
         zones=zt,
         candidates=cand,
@@ -541,6 +603,103 @@ def recommend_upgrades(
         seconds=time.perf_counter() - t0,
         notes=notes,
         options=opts,
+        target_share=opts.target_share,
+        target_reached=ch.reached,
+        already_met=ch.already_met,
+        capacitated=ch.capacitated,
+    )
+
+
+@dataclass
+class _Choice:
+    """The chosen sites in ranking order, whichever question chose them."""
+
+    sites: list[int]
+    gains: list[float]  # people (coverage, target), minutes, or people served (capacitated)
+    objective: list[float]  # the model's objective after sites 1..rank
+    proven: bool
+    bound: float
+    gap: float
+    status: str
+    exact: bool
+    capacitated: bool = False
+    reached: bool | None = None
+    already_met: bool = False
+
+
+def _choose(
+    prob: SitingProblem,
+    cons: SiteConstraints,
+    cand: pd.DataFrame,
+    opts: SitingOptions,
+    notes: list[str],
+) -> _Choice:
+    """Solve the question of ``opts``: K sites, the fewest reaching a target, or capacitated."""
+    method, limit = opts.method, opts.time_limit_s
+    if opts.target_share is not None:
+        tcons = dataclasses.replace(
+            cons, k=opts.k, cost=cons.cost if opts.cost is not None else None
+        )
+        tp = fewest_sites(
+            prob,
+            tcons,
+            target_share=opts.target_share,
+            method="exact" if method == "exact" else "greedy",
+            time_limit_s=limit,
+        )
+        sites = tp.sites.tolist()
+        what = "least cost" if tp.minimised == "cost" else "fewest sites"
+        if tp.already_met and not sites:
+            notes.append(
+                f"the target {opts.target_share:.1%} is met today ({tp.share:.1%} covered): "
+                "no site is needed (K = 0)"
+            )
+        else:
+            proof = "proven" if tp.proven else f"not proven; at least {tp.bound:,.6g} needed"
+            notes.append(
+                f"target {opts.target_share:.1%} reached with K = {tp.k} sites "
+                f"({tp.share:.1%} covered; {what}, {proof})"
+            )
+        return _Choice(
+            sites=sites,
+            gains=tp.gains.tolist(),
+            objective=[prob.evaluate(sites[:r]) for r in range(1, len(sites) + 1)],
+            proven=tp.proven,
+            bound=tp.bound,
+            gap=tp.gap,
+            status=tp.status,
+            exact=method == "exact",
+            reached=tp.share >= opts.target_share - 1e-9,
+            already_met=tp.already_met,
+        )
+    if opts.site_capacity is not None:
+        if method != "exact":
+            notes.append(f"the capacitated model is solved exactly (HiGHS), not by {method}")
+        cap = cand["capacity"].to_numpy(dtype=np.float64)
+        sol = solve_capacitated(prob, cap, cons, time_limit_s=limit)
+        gains = sol.gains.tolist()
+        return _Choice(
+            sites=sol.sites.tolist(),
+            gains=gains,
+            objective=(prob.fixed + np.cumsum(gains)).tolist(),
+            proven=sol.proven,
+            bound=sol.bound,
+            gap=sol.gap,
+            status=sol.status,
+            exact=True,
+            capacitated=True,
+        )
+    sol = solve(prob, cons, method=method, time_limit_s=limit)
+    sites = sol.sites.tolist()
+    return _Choice(
+        sites=sites,
+        gains=sol.gains.tolist(),
+        objective=[prob.evaluate(sites[:r]) for r in range(1, len(sites) + 1)],
+        proven=sol.proven,
+        bound=sol.bound,
+        gap=sol.gap,
+        status=sol.status,
+        exact=method == "exact",
     )
 
 

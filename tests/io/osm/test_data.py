@@ -49,6 +49,10 @@ def test_facility_tags_and_columns():
         "name:en",
         "access15:tier",
         "ref",
+        "beds",
+        "capacity:beds",
+        "capacity",
+        "staff_count:doctors",
     )
     assert ("osm_type", "osm_id", "lon", "lat", *FACILITY_TAGS) == OSM_FACILITY_COLUMNS
     assert len(set(OSM_FACILITY_COLUMNS)) == len(OSM_FACILITY_COLUMNS)
@@ -89,6 +93,7 @@ def _parts() -> WayParts:
         ],
         facility_rows=[
             ["node", 201, 100.0, 0.0001, "hospital", None, "县医院", None, None, "4", None]
+            + [None] * 4
         ],
     )
 

@@ -48,6 +48,11 @@ FACILITY_TAGS = (
     "name:en",
     "access15:tier",
     "ref",
+    # capacity (see access15.io.capacity.osm_capacity)
+    "beds",
+    "capacity:beds",
+    "capacity",
+    "staff_count:doctors",
 )
 # medical institutions (not pharmacies, dentists or laboratories)
 HEALTH_AMENITIES = frozenset({"hospital", "clinic", "doctors"})
