@@ -21,7 +21,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("config", "crs"),
     ("io",),
     ("_kernels", "network", "network_cache", "travel"),
-    ("surface", "access", "bands", "gaps", "catchment", "accessibility", "capacity", "supply"),
+    ("surface", "access", "bands", "gaps", "catchment", "fca", "capacity", "supply"),
     ("siting",),
     ("outputs",),
     ("pipeline",),

@@ -286,10 +286,9 @@ def test_geojson_properties(tmp_path: Path):
 @pytest.mark.filterwarnings("ignore:.*clipped extract:UserWarning")
 def test_osm_capacity_tags_reach_the_facilities_through_the_reader(tmp_path):
     """beds / capacity:beds / staff_count:doctors tags are read from an OSM file end to end."""
-    from conftest import write_tiny_osm
-
     import access15 as ax
     from access15.io.capacity import with_capacity
+    from conftest import write_tiny_osm
 
     osm = write_tiny_osm(tmp_path / "t.osm")
     text = osm.read_text(encoding="utf-8")
