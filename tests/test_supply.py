@@ -107,6 +107,9 @@ def test_township_table(county, index_2sfca):
     z = index_2sfca.by_zone
     cells = index_2sfca.cells
     assert len(z) == len(run.zones)
+    bz = run.coverage.by_zone
+    assert z["zone_id"].tolist() == bz["zone_id"].astype(str).tolist()  # the zone table's order
+    assert z["name"].tolist() == bz["name"].tolist()
     assert z.crs is not None  # township polygons kept
     assert z["population"].sum() == pytest.approx(cells["pop"].sum(), rel=1e-9)
     for _, row in z.sample(5, random_state=1).iterrows():
@@ -162,7 +165,11 @@ def test_capacity_coverage_of_the_county(county):
     np.testing.assert_array_equal(cap, doctors[keep] * per_doctor)
     assert (res.facilities["load"].to_numpy() <= cap + 1e-6).all()
     assert res.facilities["load"].sum() == pytest.approx(s["served"], rel=1e-9)
+    assert int(res.facilities["full"].sum()) == s["facilities_full"]
+    assert 0 < s["facilities_full"] < s["facilities"]
     z = res.by_zone
+    assert z["within_reach"].sum() == pytest.approx(s["within_reach"], rel=1e-9)
+    assert z["within_reach"].sum() < z["population"].sum()  # some people reach nothing
     assert z["served"].sum() == pytest.approx(s["served"], rel=1e-9)
     assert (z["served"] <= z["within_reach"] + 1e-6).all()
     assert res.cells[f"served_{level.name}"].sum() == pytest.approx(s["served"], rel=1e-9)
@@ -200,6 +207,16 @@ def test_run_county_adds_the_measures(county):
 def test_bad_supply_options(fields, message):
     with pytest.raises(ax.InputError, match=message):
         SupplyOptions(**fields)
+
+
+def test_bad_capacity_values_name_the_rows(county):
+    run, _ = county
+    cov = run.coverage
+    fac = cov.facilities.copy()
+    fac["nurses"] = 3.0
+    fac.loc[[1, 4], "nurses"] = [-1.0, np.nan]
+    with pytest.raises(ax.InputError, match=r"column 'nurses' must hold numbers >= 0; rows 2, 5 "):
+        ax.accessibility(run.network, dataclasses.replace(cov, facilities=fac), capacity="nurses")
 
 
 def test_unknown_capacity_column(county):

@@ -176,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         found = sorted(random.Random(args.seed).sample(found, args.max), key=lambda m: m.index)
     scratch = Path(tempfile.mkdtemp(prefix="access15-mutate-"))
     shutil.copytree(ROOT / "src", scratch / "src")
+    (scratch / "data").symlink_to(ROOT / "data")  # the sample county, found beside src/
     # the scratch src must come first on the import path, ahead of the editable install
     env = dict(os.environ, PYTHONPATH=str(scratch / "src"))
     runner = str(Path(__file__).with_name("_mutate_pytest.py"))
