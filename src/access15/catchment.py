@@ -1,6 +1,6 @@
 """Who can reach which facility: cells x facilities travel times within a catchment.
 
-The input of every supply-and-demand measure (the 2SFCA family in :mod:`access15.accessibility`,
+The input of every supply-and-demand measure (the 2SFCA family in :mod:`access15.fca`,
 capacity-limited coverage in :mod:`access15.capacity`): for each populated cell of a coverage
 run and each facility, the travel time in minutes when it is at most ``max_minutes``. A pair's
 time is the one coverage uses, so the two views never disagree:

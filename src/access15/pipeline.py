@@ -40,6 +40,13 @@ from access15.outputs.labels import resolve_lang
 from access15.outputs.maps import check_basemap, make_map
 from access15.siting import Recommendation, Sensitivity, recommend_upgrades, sensitivity
 from access15.siting.options import SitingOptions
+from access15.supply import (
+    AccessibilityResult,
+    CapacityCoverage,
+    SupplyOptions,
+    accessibility,
+    capacity_coverage,
+)
 
 if TYPE_CHECKING:
     import folium
@@ -216,6 +223,10 @@ class CountyRun:
     bands : GeoDataFrame or None
         The display bands (isochrones) of the headline level, computed once for the map and
         ``isochrones.geojson``.
+    accessibility : AccessibilityResult or None
+        The accessibility index (care per person within reach), when asked for.
+    capacity : CapacityCoverage or None
+        Capacity-limited coverage of the headline level, when asked for.
     """
 
     network: RoadNetwork
@@ -230,6 +241,8 @@ class CountyRun:
     outputs: dict[str, Path] = field(default_factory=dict)
     sensitivity: Sensitivity | None = None
     bands: gpd.GeoDataFrame | None = None
+    accessibility: AccessibilityResult | None = None
+    capacity: CapacityCoverage | None = None
 
     def __repr__(self) -> str:
         return f"CountyRun({self.coverage!r}, {self.recommendation!r})"
@@ -335,6 +348,7 @@ def run_county(
     robustness: bool = True,
     outputs: OutputOptions | None = None,
     on_step: StepCallback | None = None,
+    supply: SupplyOptions | None = None,
     **legacy: Any,
 ) -> CountyRun:
     """Run the whole pipeline for one county.
@@ -360,6 +374,9 @@ def run_county(
         Where and what to write, and the map's look (default: nothing written, OSM basemap).
     on_step : callable, optional
         Called with a short label before each step (for progress display).
+    supply : SupplyOptions, optional
+        Supply against demand: an accessibility index (2SFCA family) and/or capacity-limited
+        coverage (default: neither).
     **legacy
         The keyword form of earlier versions (``osm=``, ``population=``, ``boundary=``,
         ``k=``, ``out_dir=`` ...): deprecated, still accepted with a ``DeprecationWarning``.
@@ -387,13 +404,13 @@ def run_county(
         study, siting, outputs = _from_legacy(study, siting, outputs, legacy)
     out = outputs if outputs is not None else OutputOptions()  # checked when made
     if out.out_dir is None:
-        return _run(study, config, siting, robustness, out, on_step)
+        return _run(study, config, siting, robustness, out, on_step, supply)
     check_out_dir(out.out_dir)  # a refused folder fails before any work
     # the folder is this run's from its start: a second run into it is refused at once, not
     # after its computation, and the temporary folders of killed runs go now
     with output_lock(out.out_dir):
         clean_stale(out.out_dir)
-        return _run(study, config, siting, robustness, out, on_step)
+        return _run(study, config, siting, robustness, out, on_step, supply)
 
 
 def _run(
@@ -403,6 +420,7 @@ def _run(
     robustness: bool,
     out: OutputOptions,
     on_step: StepCallback | None,
+    supply: SupplyOptions | None = None,
 ) -> CountyRun:
     """Run the steps of :func:`run_county` (its lock held when it writes a folder)."""
     cfg = config or Config()
@@ -445,6 +463,25 @@ def _run(
     bands = isochrones(cov) if cov.surface else None  # once: for the map and the files
     timings["coverage"] = time.perf_counter() - t0
 
+    index = cap_cov = None
+    if supply is not None and supply.index is not None:
+        t0 = step(f"accessibility index ({supply.index} of {supply.capacity})")
+        index = accessibility(
+            net,
+            cov,
+            method=supply.index,
+            capacity=supply.capacity,
+            minutes=supply.minutes,
+            zones=z,
+        )
+        timings["accessibility"] = time.perf_counter() - t0
+    if supply is not None and supply.capacity_coverage is not None:
+        t0 = step("capacity-limited coverage")
+        cap_cov = capacity_coverage(
+            net, cov, capacity=supply.capacity_coverage, order=supply.order, zones=z
+        )
+        timings["capacity"] = time.perf_counter() - t0
+
     rec = None
     if siting is not None:
         t0 = step("ranking township centres to upgrade")
@@ -474,6 +511,7 @@ def _run(
             lang=lang,
             sens=sens,
             bands=bands,
+            supply=[r for r in (index, cap_cov) if r is not None],
         )
         timings["map"] = time.perf_counter() - t0
 
@@ -501,6 +539,7 @@ def _run(
             zones=z,
             lang=lang,
             bands=bands,
+            supply=[r for r in (index, cap_cov) if r is not None],
         )
         timings["write"] = time.perf_counter() - t0
     return CountyRun(
@@ -515,6 +554,8 @@ def _run(
         timings_s=timings,
         outputs=written,
         sensitivity=sens,
+        accessibility=index,
+        capacity=cap_cov,
         bands=bands,
     )
 

@@ -396,10 +396,80 @@ def _issue17_cases(tmp: Path) -> list[tuple[str, str, dict, list[str], int, str]
     ]
 
 
+def _issue19_cases(tmp: Path) -> list[tuple[str, str, dict, list[str], int, str]]:
+    """Bad values of the supply flags (access, coverage --capacity, recommend targets)."""
+    toml = csv(tmp / "cap19.toml", "[capacity]\npeople_per_doctor = -5\n")
+    fac = csv(
+        tmp / "fac19.csv",
+        "name,lon,lat,tier,doctors\n县医院,112.6,27.4,4,many\n",
+    )
+    return [
+        (
+            "access-method",
+            "access",
+            {},
+            ["--method", "best"],
+            2,
+            "^error: --method 'best' is not one",
+        ),
+        (
+            "access-minutes",
+            "access",
+            {},
+            ["--minutes", "0"],
+            2,
+            "^error: --minutes must be minutes in",
+        ),
+        ("access-column", "access", {}, ["--capacity", "nurses"], 2, "no column 'nurses'"),
+        ("capacity-column", "coverage", {}, ["--capacity", "nurses"], 2, "no column 'nurses'"),
+        ("capacity-config", "coverage", {"--config": str(toml)}, [], 2, "people_per_doctor"),
+        (
+            "doctors-not-a-number",
+            "access",
+            {"--facilities": str(fac), "--crs-in": "wgs84"},
+            [],
+            2,
+            "doctors",
+        ),
+        (
+            "target-share-big",
+            "recommend",
+            {},
+            ["--target-share", "1.5"],
+            2,
+            "^error: --target-share must be",
+        ),
+        (
+            "target-share-zero",
+            "recommend",
+            {},
+            ["--target-share", "0"],
+            2,
+            "^error: --target-share must be",
+        ),
+        (
+            "site-capacity-neg",
+            "recommend",
+            {},
+            ["--site-capacity", "-5"],
+            2,
+            "^error: --site-capacity must be",
+        ),
+        (
+            "target-and-objective",
+            "recommend",
+            {},
+            ["--target-share", "0.9", "--objective", "median"],
+            2,
+            "target_share|--target-share",
+        ),
+    ]
+
+
 @pytest.fixture(scope="module")
 def cases(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("bad")
-    return {c[0]: c for c in _cases(tmp)}
+    return {c[0]: c for c in [*_cases(tmp), *_issue19_cases(tmp)]}
 
 
 ALL = [
@@ -468,6 +538,17 @@ ALL = [
     "grid-spacing-inf",
     "budget-inf",
     "k-abc",
+    # issue 19
+    "access-method",
+    "access-minutes",
+    "access-column",
+    "capacity-column",
+    "capacity-config",
+    "doctors-not-a-number",
+    "target-share-big",
+    "target-share-zero",
+    "site-capacity-neg",
+    "target-and-objective",
 ]
 
 

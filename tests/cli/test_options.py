@@ -45,6 +45,12 @@ EXPECTED: dict[str, tuple[list[str], list[str]] | None] = {
     "TimeLimitOpt": (["--time-limit"], []),
     "CandidatesOpt": (["--candidates"], []),
     "GridSpacingOpt": (["--grid-spacing"], []),
+    "TargetShareOpt": (["--target-share"], []),
+    "SiteCapacityOpt": (["--site-capacity"], []),
+    "CapacityCoverageOpt": (["--capacity"], []),
+    "IndexMethodOpt": (["--method"], []),
+    "IndexCapacityOpt": (["--capacity"], []),
+    "CatchmentOpt": (["--minutes"], []),
     "CountiesArg": None,
     "BatchOutOpt": (["--out", "-o"], []),
     "SchedulerOpt": (["--scheduler"], []),
@@ -53,7 +59,13 @@ EXPECTED: dict[str, tuple[list[str], list[str]] | None] = {
     "ForceOpt": (["--force"], []),
     "BatchBasemapOpt": (["--basemap"], []),
 }
-DEFAULTS = {"RobustnessOpt": True, "PerZoneOpt": False, "ForceOpt": False}
+DEFAULTS = {
+    "RobustnessOpt": True,
+    "PerZoneOpt": False,
+    "ForceOpt": False,
+    "IndexMethodOpt": "2sfca",
+    "IndexCapacityOpt": "doctors",
+}
 
 
 def _app(alias: object, default: object = None) -> tuple[typer.Typer, dict]:
@@ -165,6 +177,8 @@ def test_siting_flags_name_fields_and_declared_flags():
         ("time_limit_s", 0),
         ("candidates", "everywhere"),
         ("grid_spacing_m", -5),
+        ("target_share", 1.5),
+        ("site_capacity", -1.0),
     ],
 )
 def test_each_siting_error_starts_with_a_field_of_siting_flags(field, bad):

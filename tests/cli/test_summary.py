@@ -189,7 +189,7 @@ def test_print_run_unproven_ranking_of_new_sites():
     assert "rank | site | name | +people | cumulative share" in lines
     assert "1 | S7 | 东镇 | 1,200 | 90.0%" in lines
     assert not any("scenarios" in line for line in lines)
-    assert "method: swap; optimality NOT proven, gap ≤ 1.23% to the bound 9,400" in lines
+    assert "method: swap; optimality NOT proven, gap ≤ 1.23% to the bound 9,400 people" in lines
 
 
 def _batch(statuses: list[str], errors: list[str]) -> BatchResult:
@@ -268,3 +268,56 @@ def test_print_run_largest_gap_off_the_roads_says_so():
         "off the road network) and 3 scattered smaller groups (100 people); see gaps.geojson"
     ) in lines
     assert not any("nan" in line for line in lines)
+
+
+def test_print_run_supply_measures_and_target():
+    acc = SimpleNamespace(
+        method="2sfca",
+        capacity="doctors",
+        minutes=30.0,
+        summary={
+            "per_10k": 12.34,
+            "index": 0.001234,
+            "capacity_sources": {"file": 180, "osm": 3, "default": 21},
+        },
+        by_zone=pd.DataFrame(
+            {
+                "name": ["A", "[b]", "C", "D"],
+                "per_10k": [20.0, 5.5, 9.0, 15.0],
+                "rank": [1, 4, 3, 2],
+            }
+        ),
+    )
+    cap = SimpleNamespace(
+        level="basic",
+        minutes=15.0,
+        summary={
+            "served": 9000.4,
+            "within_reach": 10000.0,
+            "served_sequential": 8500.0,
+            "exact_minus_sequential": 500.4,
+            "sequential_order": "capacity",
+            "facilities_full": 3,
+            "facilities": 10,
+        },
+    )
+    rec = _recommendation(
+        target_share=0.9, notes=["target 90.0% reached with K = 2 sites", "other note"]
+    )
+    run = _run(recommendation=rec)
+    run.accessibility, run.capacity = acc, cap
+    c = _console()
+    print_run(c, run, Path("out"))
+    lines = _text(c)
+    assert (
+        "care within reach (2sfca): county 12.3 doctors per 10,000 people within 30 min; doctors "
+        "from the data for 183 facilities, tier defaults (placeholders) for 21"
+    ) in lines
+    assert "least served townships: [b] 5.5, C 9.0, D 15.0" in lines  # names as text
+    assert (
+        "capacity-limited coverage (basic, 15 min): 9,000 of 10,000 people within reach served "
+        "(exact); AccessMod's sequential rule (capacity order) serves 8,500 (+500); 3 of 10 "
+        "facilities full"
+    ) in lines
+    assert "target 90.0% reached with K = 2 sites" in lines
+    assert "other note" not in lines

@@ -6,6 +6,7 @@ import math
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 from shapely.geometry import Point
 
@@ -132,6 +133,13 @@ def test_capacity_limits_what_a_site_serves(tiny):
     # zero capacity everywhere: nothing is served beyond today
     zero = recommend_upgrades(net, cov, _opts(k=1, site_capacity=dict.fromkeys(SITES, 0.0)))
     assert zero.ranking["objective"].iloc[-1] == pytest.approx(600.0)
+    # one number for every site equals the same number site by site
+    one = recommend_upgrades(net, cov, _opts(k=2, site_capacity=100.0), zones=zones)
+    each = recommend_upgrades(
+        net, cov, _opts(k=2, site_capacity=dict.fromkeys(SITES, 100.0)), zones=zones
+    )
+    assert one.ranking["capacity"].tolist() == [100.0, 100.0]
+    pd.testing.assert_frame_equal(one.ranking, each.ranking)
     swap = recommend_upgrades(net, cov, _opts(k=1, site_capacity=inf, method="swap"))
     assert "solved exactly" in " ".join(swap.notes)
 
@@ -180,6 +188,9 @@ def test_options_normalise_target_and_capacity():
     assert SitingOptions(site_capacity="doctors").site_capacity == "doctors"
     assert SitingOptions().target_share is None
     assert SitingOptions().site_capacity is None
+    assert SitingOptions(site_capacity=3).site_capacity == 3.0  # one number for every site
     with pytest.raises(ax.InputError, match="site_capacity must be a candidate column name"):
-        SitingOptions(site_capacity=3)
+        SitingOptions(site_capacity=[3])
+    with pytest.raises(ax.InputError, match="site_capacity must be people >= 0"):
+        SitingOptions(site_capacity=-3)
     assert np.isclose(SitingOptions(target_share=0.9).target_share, 0.9)

@@ -22,6 +22,7 @@ from access15.io.tables import decode_text
 from access15.outputs.files import safe_name
 from access15.pipeline import county_config
 from access15.siting.options import SitingOptions
+from access15.supply import SupplyOptions
 
 __all__ = ["CountySpec", "read_counties"]
 
@@ -36,6 +37,8 @@ _OPTIONAL = (
     "minutes",
     "config",
     "robustness",
+    "access",
+    "capacity",
 )
 _TRUE = frozenset({"1", "true", "yes", "y", "是"})
 _FALSE = frozenset({"", "0", "false", "no", "n", "否"})
@@ -67,6 +70,12 @@ class CountySpec:
         Threshold of the headline service level, minutes (default 15).
     robustness : bool
         Also run the sensitivity of the ranking (9 more siting runs; off by default in batches).
+    access : str, optional
+        Accessibility index of doctors to compute (``2sfca``, ``e2sfca``, ``g2sfca``, ``3sfca``,
+        ``raam`` or ``tiered``); None: none.
+    capacity : str, optional
+        Facility column of capacity in people for capacity-limited coverage (e.g.
+        ``capacity``); None: none.
 
     Examples
     --------
@@ -87,6 +96,8 @@ class CountySpec:
     minutes: float | None = None
     config: str | None = None
     robustness: bool = False
+    access: str | None = None
+    capacity: str | None = None
 
     @property
     def folder(self) -> str:
@@ -113,6 +124,18 @@ class CountySpec:
             township centres ranked for the sub-centre level.
         """
         return SitingOptions(k=self.k)
+
+    def supply_options(self) -> SupplyOptions | None:
+        """Return the county's supply measures (``access`` index, ``capacity`` coverage).
+
+        Returns
+        -------
+        SupplyOptions or None
+            None when the row asks for neither; the index takes doctors as its supply.
+        """
+        if self.access is None and self.capacity is None:
+            return None
+        return SupplyOptions(index=self.access, capacity_coverage=self.capacity)
 
     def input_files(self) -> dict[str, str]:
         """Return the input files by the names ``manifest.json`` records them under.
@@ -158,6 +181,8 @@ class CountySpec:
             "crs_in": self.crs_in,
             "mode": self.mode,
             "robustness": self.robustness,
+            "access": self.access,
+            "capacity": self.capacity,
             "basemap": basemap,
             "configuration": self.effective_config().fingerprint(),
         }
@@ -177,9 +202,11 @@ def read_counties(path: str | Path) -> list[CountySpec]:
     Columns (header names are case-insensitive): ``id``, ``osm`` (OSM file, or a place name
     to download), ``population`` and ``boundary`` are required; ``name``, ``zones``,
     ``facilities`` (file, or ``osm``/blank for the OSM facilities), ``k``, ``crs_in``,
-    ``mode`` (drive/ebike/walk), ``minutes`` (headline threshold), ``config`` (TOML) and
-    ``robustness`` (true/false) are optional; a blank cell means the default. Paths are
-    relative to the CSV's folder.
+    ``mode`` (drive/ebike/walk), ``minutes`` (headline threshold), ``config`` (TOML),
+    ``robustness`` (true/false), ``access`` (an accessibility index of doctors: 2sfca,
+    e2sfca, g2sfca, 3sfca, raam or tiered) and ``capacity`` (facility column for
+    capacity-limited coverage, e.g. ``capacity``) are optional; a blank cell means the default
+    (no index, no capacity coverage). Paths are relative to the CSV's folder.
 
     Every problem of the whole file is collected and reported at once, before anything runs.
 
@@ -354,6 +381,12 @@ def _spec_from_row(row: dict[str, str], base: Path) -> tuple[CountySpec | None, 
     rob = row.get("robustness", "").lower()
     if rob not in _TRUE | _FALSE:
         errs.append(f"robustness {row['robustness']!r} is not true or false")
+    access = row.get("access", "").strip() or None
+    capacity = row.get("capacity", "").strip() or None
+    try:
+        SupplyOptions(index=access, capacity_coverage=capacity)
+    except InputError as exc:
+        errs.append(f"access: {exc}" if access is not None else str(exc))
     if config is not None and not errs:
         try:
             load_config(config, k=k)
@@ -375,6 +408,8 @@ def _spec_from_row(row: dict[str, str], base: Path) -> tuple[CountySpec | None, 
         minutes=minutes,
         config=config,
         robustness=rob in _TRUE,
+        access=SupplyOptions(index=access).index if access is not None else None,
+        capacity=capacity,
     )
     try:
         spec.effective_config()

@@ -113,6 +113,13 @@ def record_from_folder(spec: CountySpec, folder: Path, name: str, status: str) -
     rec["share_after"] = r.get("share_after")
     rec["recommended_sites"] = ";".join(map(str, r.get("sites", [])))
     rec["recommended_names"] = ";".join(_recommended_names(folder))
+    acc = s.get("accessibility") or {}
+    rec["access_method"] = acc.get("method")
+    rec["access_per_10k"] = acc.get("per_10k")
+    rec["access_defaults"] = acc.get("defaults")
+    cc = s.get("capacity_coverage") or {}
+    rec["capacity_served_share"] = cc.get("share_served")
+    rec["capacity_exact_minus_sequential"] = cc.get("exact_minus_sequential")
     diags = s.get("diagnostics") or []
     rec["n_diagnostics"] = len(diags)
     rec["diagnostics"] = " | ".join(map(str, diags))

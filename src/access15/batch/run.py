@@ -273,6 +273,9 @@ def _county_task(
     for stale in out.glob(f".{spec.folder}.tmp-*"):  # left by a killed attempt
         shutil.rmtree(stale, ignore_errors=True)
     run = run_county if runner is None else runner
+    # only when asked for: a runner written for an earlier run_county needs no supply keyword
+    sup = spec.supply_options()
+    supply: dict[str, Any] = {} if sup is None else {"supply": sup}
     t_run = time.perf_counter()
     try:
         cfg = spec.effective_config()
@@ -298,6 +301,7 @@ def _county_task(
             config=cfg,
             siting=spec.siting_options(),
             robustness=spec.robustness,
+            **supply,
             outputs=OutputOptions(
                 out_dir=folder, basemap=basemap, extra_summary={"batch": batch_keys}
             ),

@@ -28,6 +28,8 @@ from access15.cli.build import (
     check_map_options,
     named_flags,
     read_costs,
+    site_capacity_value,
+    supply_options,
 )
 from access15.cli.options import (
     BasemapOpt,
@@ -37,6 +39,8 @@ from access15.cli.options import (
     BudgetOpt,
     CacheOpt,
     CandidatesOpt,
+    CapacityCoverageOpt,
+    CatchmentOpt,
     ConfigOpt,
     CostsOpt,
     CountiesArg,
@@ -45,6 +49,8 @@ from access15.cli.options import (
     FacOpt,
     ForceOpt,
     GridSpacingOpt,
+    IndexCapacityOpt,
+    IndexMethodOpt,
     KOpt,
     LangOpt,
     MaxHospitalOpt,
@@ -61,6 +67,8 @@ from access15.cli.options import (
     RetriesOpt,
     RobustnessOpt,
     SchedulerOpt,
+    SiteCapacityOpt,
+    TargetShareOpt,
     TiandituKeyOpt,
     TimeLimitOpt,
     WorkersOpt,
@@ -73,6 +81,7 @@ if TYPE_CHECKING:
     from access15.config import Config
     from access15.pipeline import OutputOptions, Study
     from access15.siting.options import Method, Objective, SitingOptions
+    from access15.supply import SupplyOptions
 
 __all__ = ["app", "main"]
 
@@ -232,6 +241,7 @@ def _county(
     only: set[str] | None = None,
     siting: SitingOptions | None = None,
     robustness: bool = False,
+    supply: SupplyOptions | None = None,
 ) -> None:
     """Run one county from the flags of coverage/recommend/isochrones/map (default --out)."""
     import dataclasses
@@ -252,7 +262,7 @@ def _county(
         tianditu_key=tianditu_key,
         lang=lang,
     )
-    _run(dataclasses.replace(study, title=title), cfg, outputs, siting, robustness)
+    _run(dataclasses.replace(study, title=title), cfg, outputs, siting, robustness, supply=supply)
 
 
 def _run(
@@ -263,6 +273,7 @@ def _run(
     robustness: bool,
     *,
     synthetic: bool = False,
+    supply: SupplyOptions | None = None,
 ) -> None:
     """Run the pipeline with a progress display, then print its summary."""
     from access15.pipeline import run_county
@@ -277,6 +288,7 @@ def _run(
             robustness=robustness,
             outputs=outputs,
             on_step=lambda label: progress.update(task, description=label),
+            supply=supply,
         )
     if not _State.quiet:
         print_run(out_console, run, Path(outputs.out_dir or "."), synthetic=synthetic)
@@ -299,6 +311,7 @@ def coverage(
     tianditu_key: TiandituKeyOpt = None,
     lang: LangOpt = None,
     cache_dir: CacheOpt = None,
+    capacity: CapacityCoverageOpt = None,
 ) -> None:
     """Who is within 15 minutes of a facility: tables, travel-time surface, gaps, map.
 
@@ -312,7 +325,11 @@ def coverage(
         access15 coverage --osm county.osm.pbf --population worldpop.tif
         --boundary county.geojson --zones townships.geojson
         --facilities facilities.csv --crs-in gcj02 --out out/county
+
+    With --capacity capacity: also the people within reach of a facility that has room for
+    them (capacity_coverage.csv; exact, and AccessMod's sequential rule for comparison).
     """
+    supply = supply_options(capacity_coverage=capacity) if capacity is not None else None
     study = build_study(
         osm,
         place,
@@ -325,7 +342,63 @@ def coverage(
         cache_dir=cache_dir,
     )
     cfg = build_config(config, minutes)
-    _county(study, cfg, out=out, basemap=basemap, tianditu_key=tianditu_key, lang=lang)
+    _county(
+        study, cfg, out=out, basemap=basemap, tianditu_key=tianditu_key, lang=lang, supply=supply
+    )
+
+
+@app.command()
+def access(
+    population: PopOpt,
+    boundary: BoundaryOpt,
+    out: OutOpt = None,
+    osm: OsmOpt = None,
+    place: PlaceOpt = None,
+    zones: ZonesOpt = None,
+    facilities: FacOpt = "osm",
+    crs_in: CrsOpt = None,
+    mode: ModeOpt = "drive",
+    method: IndexMethodOpt = "2sfca",
+    capacity: IndexCapacityOpt = "doctors",
+    minutes: CatchmentOpt = None,
+    config: ConfigOpt = None,
+    basemap: BasemapOpt = "osm",
+    tianditu_key: TiandituKeyOpt = None,
+    lang: LangOpt = None,
+    cache_dir: CacheOpt = None,
+) -> None:
+    """How much care per person is within reach: doctors (or beds) per 10,000 people, 2SFCA.
+
+    For each facility, its doctors divided by the people within --minutes of it; for each
+    place, the sum of those ratios over the facilities it reaches. Writes accessibility.csv
+    (per township: index, doctors per 10,000 within reach, rank), a column named after the
+    method and capacity (e.g. 2sfca_doctors) in cells.parquet, a map layer and a report
+    section, besides the coverage outputs. Doctors and beds come from --facilities (columns
+    doctors/医生数/执业医师, beds/床位数) or OSM tags; missing ones take the tier defaults of
+    the config (placeholders: the summary says how many).
+
+    Example:
+
+        access15 access --osm county.osm.pbf --population worldpop.tif
+        --boundary county.geojson --zones townships.geojson
+        --facilities facilities.xlsx --method e2sfca --capacity doctors --minutes 30
+    """
+    supply = supply_options(index=method, capacity=capacity, minutes=minutes)
+    study = build_study(
+        osm,
+        place,
+        population,
+        boundary,
+        zones=zones,
+        facilities=facilities,
+        crs_in=crs_in,
+        mode=mode,
+        cache_dir=cache_dir,
+    )
+    cfg = build_config(config, None)
+    _county(
+        study, cfg, out=out, basemap=basemap, tianditu_key=tianditu_key, lang=lang, supply=supply
+    )
 
 
 @app.command()
@@ -358,6 +431,8 @@ def recommend(
     time_limit: TimeLimitOpt = 10.0,
     candidates: CandidatesOpt = None,
     grid_spacing: GridSpacingOpt = 2000.0,
+    target_share: TargetShareOpt = None,
+    site_capacity: SiteCapacityOpt = None,
 ) -> None:
     """Rank K township health centres to upgrade into sub-centres (plus all coverage outputs).
 
@@ -378,6 +453,9 @@ def recommend(
 
     New sites instead of (or besides) upgrades: --candidates gaps --candidates nodes,
     or --candidates my_sites.csv (a CSV needs --crs-in, which applies to all your files).
+
+    The fewest sites that reach a target instead of K: --target-share 0.9. Sites that can
+    serve only so many people: --site-capacity 25000 (or a column of your sites).
     """
     from access15.siting.options import SitingOptions
 
@@ -400,6 +478,8 @@ def recommend(
             budget=budget,
             time_limit_s=time_limit,
             grid_spacing_m=grid_spacing,
+            target_share=target_share,
+            site_capacity=site_capacity_value(site_capacity),
         )
     study = build_study(
         osm,

@@ -21,6 +21,7 @@ from access15.errors import InputError
 if TYPE_CHECKING:
     from access15.config import Config
     from access15.pipeline import Study
+    from access15.supply import SupplyOptions
 
 __all__ = [
     "build_config",
@@ -29,6 +30,8 @@ __all__ = [
     "check_map_options",
     "named_flags",
     "read_costs",
+    "site_capacity_value",
+    "supply_options",
 ]
 
 
@@ -154,3 +157,38 @@ def read_costs(path: Path) -> dict[str, float]:
         msg = f"--costs: cost missing or negative for {', '.join(bad.astype(str).head(5))}"
         raise InputError(msg)
     return dict(zip(df[key].astype(str), cost.astype(float), strict=True))
+
+
+#: SupplyOptions field -> the flag that sets it
+_SUPPLY_FLAGS = {
+    "method": "--method",
+    "the catchment": "--minutes",
+    "order": "--order",
+    "capacity": "--capacity",
+    "capacity_coverage": "--capacity",
+}
+
+
+def supply_options(**fields: Any) -> SupplyOptions:
+    """Build the supply options of ``access`` / ``coverage --capacity``; errors name the flag."""
+    from access15.supply import SupplyOptions
+
+    try:
+        return SupplyOptions(**fields)
+    except InputError as exc:
+        text = str(exc)
+        for name, flag in _SUPPLY_FLAGS.items():
+            if text.startswith(name + " "):
+                raise InputError(flag + text[len(name) :]) from None
+        raise
+
+
+def site_capacity_value(value: str | None) -> str | float | None:
+    """``--site-capacity``: a number of people for every site, or a column of the sites."""
+    if value is None:
+        return None
+    try:
+        number = float(value.replace(",", "").replace("_", ""))
+    except ValueError:
+        return value.strip()
+    return number

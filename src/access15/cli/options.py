@@ -20,6 +20,8 @@ __all__ = [
     "BudgetOpt",
     "CacheOpt",
     "CandidatesOpt",
+    "CapacityCoverageOpt",
+    "CatchmentOpt",
     "ConfigOpt",
     "CostsOpt",
     "CountiesArg",
@@ -28,6 +30,8 @@ __all__ = [
     "FacOpt",
     "ForceOpt",
     "GridSpacingOpt",
+    "IndexCapacityOpt",
+    "IndexMethodOpt",
     "KOpt",
     "LangOpt",
     "MaxHospitalOpt",
@@ -44,6 +48,8 @@ __all__ = [
     "RetriesOpt",
     "RobustnessOpt",
     "SchedulerOpt",
+    "SiteCapacityOpt",
+    "TargetShareOpt",
     "TiandituKeyOpt",
     "TimeLimitOpt",
     "WorkersOpt",
@@ -266,6 +272,62 @@ GridSpacingOpt = Annotated[
     typer.Option("--grid-spacing", help="Square size for --candidates nodes, metres."),
 ]
 
+TargetShareOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--target-share",
+        help="Instead of --k: the fewest sites that bring this share of the people within "
+        "the level's minutes (0.9 = 90 %; exact). --k and --budget then only cap it.",
+        show_default=False,
+    ),
+]
+SiteCapacityOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--site-capacity",
+        help="People a new or upgraded site can serve: one number for every site (e.g. 25000) "
+        "or a column of --candidates sites; the ranking then counts only people a site has "
+        "room for (capacitated, exact).",
+        show_default=False,
+    ),
+]
+
+# --------------------------------------------------------------------------- supply
+CapacityCoverageOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--capacity",
+        help="Also count people within reach of a facility with room for them: capacity in "
+        "people from this facility column (capacity: given, else doctors x people_per_doctor; "
+        "doctors; or a numeric column). Writes capacity_coverage.csv.",
+        show_default=False,
+    ),
+]
+IndexMethodOpt = Annotated[
+    str,
+    typer.Option(
+        "--method",
+        help="Index: 2sfca (binary catchment), e2sfca (time bands), g2sfca (Gaussian), "
+        "3sfca, raam or tiered (2SFCA per service level).",
+    ),
+]
+IndexCapacityOpt = Annotated[
+    str,
+    typer.Option(
+        "--capacity",
+        help="Facility column of supply: doctors, beds, capacity (people) or any numeric "
+        "column of --facilities; missing values take the tier defaults of the config.",
+    ),
+]
+CatchmentOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--minutes",
+        help="Catchment of the index, minutes (default: the headline level's, 15).",
+        show_default=False,
+    ),
+]
+
 # --------------------------------------------------------------------------- batch
 CountiesArg = Annotated[
     Path,
@@ -329,4 +391,6 @@ SITING_FLAGS = {
     "time_limit_s": "--time-limit",
     "candidates": "--candidates",
     "grid_spacing_m": "--grid-spacing",
+    "target_share": "--target-share",
+    "site_capacity": "--site-capacity",
 }

@@ -128,11 +128,57 @@ def print_run(console: Console, run: CountyRun, out: Path, *, synthetic: bool = 
                 *extra,
             )
         console.print(t)
-        gap = "" if rec.proven else f", gap ≤ {rec.gap:.2%} to the bound {rec.bound:,.0f}"
+        unit = "sites" if getattr(rec, "target_share", None) is not None else "people"
+        gap = "" if rec.proven else f", gap ≤ {rec.gap:.2%} to the bound {rec.bound:,.0f} {unit}"
         console.print(
             f"method: {rec.method}; optimality {'proven' if rec.proven else 'NOT proven'}{gap}"
         )
+        for note in getattr(rec, "notes", ()):
+            if note.startswith("target "):
+                console.print(escape(note))
+    _print_supply(console, run)
     console.print(escape(f"outputs in {out}/: " + ", ".join(sorted(run.outputs))))
+
+
+def _print_supply(console: Console, run: CountyRun) -> None:
+    """Print the accessibility index and capacity-limited coverage, when the run has them."""
+    acc = getattr(run, "accessibility", None)
+    if acc is not None:
+        s = acc.summary
+        src = s["capacity_sources"]
+        what = escape(acc.capacity)
+        per = (
+            f"{s['per_10k']:.1f} {what} per 10,000 people within {acc.minutes:g} min"
+            if math.isfinite(s["per_10k"])
+            else f"mean cost {s['index']:.3g}"
+        )
+        console.print(
+            f"care within reach ({acc.method}): county {per}; "
+            f"{what} from the data for {src.get('file', 0) + src.get('osm', 0)} facilities, "
+            f"tier defaults (placeholders) for {src.get('default', 0)}"
+        )
+        z = acc.by_zone
+        if len(z) and "rank" in z:
+            worst = z.sort_values("rank").tail(3)
+            console.print(
+                "least served townships: "
+                + ", ".join(
+                    f"{escape(str(r['name']))} {r['per_10k']:.1f}"
+                    if math.isfinite(r["per_10k"])
+                    else escape(str(r["name"]))
+                    for _, r in worst.iloc[::-1].iterrows()
+                )
+            )
+    cap = getattr(run, "capacity", None)
+    if cap is not None:
+        s = cap.summary
+        console.print(
+            f"capacity-limited coverage ({escape(cap.level)}, {cap.minutes:g} min): "
+            f"{s['served']:,.0f} of {s['within_reach']:,.0f} people within reach served "
+            f"(exact); AccessMod's sequential rule ({escape(s['sequential_order'])} order) "
+            f"serves {s['served_sequential']:,.0f} ({s['exact_minus_sequential']:+,.0f}); "
+            f"{s['facilities_full']} of {s['facilities']} facilities full"
+        )
 
 
 def print_batch(console: Console, result: BatchResult) -> None:

@@ -13,7 +13,7 @@ import math
 import platform
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from importlib import metadata
@@ -28,6 +28,17 @@ from access15.outputs.figures import write_figures
 from access15.outputs.folder import check_out_dir, disk_full_is_an_error, output_lock, swapped_in
 from access15.outputs.html import ReportOptions, write_report
 from access15.outputs.labels import resolve_lang
+from access15.outputs.supply_files import (
+    ACCESSIBILITY_CSV,
+    CAPACITY_CSV,
+    SupplyMeasures,
+    accessibility_table,
+    capacity_table,
+    split_supply,
+    supply_cells,
+    supply_facilities,
+    supply_summary,
+)
 
 if TYPE_CHECKING:
     import folium
@@ -35,6 +46,7 @@ if TYPE_CHECKING:
 
     from access15.access import CoverageResult
     from access15.siting import Recommendation, Sensitivity
+    from access15.supply import AccessibilityResult, CapacityCoverage
 
 __all__ = [
     "REPORT_FILES",
@@ -286,9 +298,12 @@ def _write_travel_time(path: Path, cov: CoverageResult) -> None:
         )
 
 
-def _write_cells(path: Path, cov: CoverageResult) -> None:
-    """Cell-level table as GeoParquet (WGS-84 points): every populated cell and its times."""
-    cells = cov.cells.drop(columns=["node"])
+def _write_cells(path: Path, cov: CoverageResult, measures: SupplyMeasures) -> None:
+    """Cell-level table as GeoParquet (WGS-84 points): every populated cell and its times.
+
+    With supply measures, their columns too (the index, ``served_<level>``, ...).
+    """
+    cells = supply_cells(cov, measures)
     gpd.GeoDataFrame(
         cells, geometry=gpd.points_from_xy(cells["lon"], cells["lat"]), crs="EPSG:4326"
     ).to_parquet(path, index=False)
@@ -358,6 +373,7 @@ def write_outputs(
     rec: Recommendation | None = None,
     sens: Sensitivity | None = None,
     fmap: folium.Map | None = None,
+    supply: Sequence[AccessibilityResult | CapacityCoverage] = (),
     options: WriteOptions | None = None,
     **more: Unpack[WriteKeywords],
 ) -> dict[str, Path]:
@@ -371,7 +387,10 @@ def write_outputs(
     recommendations then get a ``robustness`` column, share of scenarios), ``map.html`` (with
     ``fmap``), the figures ``coverage_map.png``, ``travel_time_distribution.png`` and
     ``coverage_curve.png`` (with ``rec``), ``report.html`` (one self-contained page embedding
-    them) and ``manifest.json``.
+    them) and ``manifest.json``. With ``supply`` measures: ``accessibility.csv`` and
+    ``capacity_coverage.csv`` (per township and a last ``county`` row), their columns in
+    ``cells.parquet`` and ``facilities.geojson``, their figures in ``summary.json`` and their
+    sections in the report.
 
     Nothing is computed here: the results are written as given (the isochrones are the
     ``bands`` computed once by the caller, e.g. :func:`access15.pipeline.run_county`).
@@ -393,6 +412,14 @@ def write_outputs(
         Robustness of the ranking: ``sensitivity*.csv`` and a ``robustness`` column.
     fmap : folium.Map, optional
         The interactive map, saved as ``map.html``.
+    supply : sequence of AccessibilityResult or CapacityCoverage
+        Supply-against-demand measures (:mod:`access15.supply`), at most one of each: an
+        accessibility index writes ``accessibility.csv``, its index column(s) in
+        ``cells.parquet``, the facilities' ``doctors``/``beds``/``capacity`` and their sources
+        in ``facilities.geojson`` and ``"accessibility"`` in ``summary.json``; a
+        capacity-limited coverage writes ``capacity_coverage.csv``, ``served_<level>`` and
+        ``served_seq_<level>`` in ``cells.parquet``, ``capacity_people``, ``load`` and ``full``
+        in ``facilities.geojson`` and ``"capacity_coverage"`` in ``summary.json``.
     options : WriteOptions, optional
         Outlines, language, files to write and the run's records (default ``WriteOptions()``).
     **more
@@ -408,7 +435,8 @@ def write_outputs(
     ------
     InputError
         ``out_dir`` is refused (:func:`~access15.outputs.folder.check_out_dir`), another
-        run is writing it, or an unknown language.
+        run is writing it, an unknown language, or ``supply`` holds something else than one
+        measure of each kind computed on ``cov``.
     OutputError
         The disk filled up while writing; ``out_dir`` is left as it was.
     """
@@ -416,6 +444,7 @@ def write_outputs(
     if more:
         opts = replace(opts, **more)
     only = opts.only
+    measures = split_supply(supply)
     out = Path(out_dir)
     real = check_out_dir(out_dir)
     with disk_full_is_an_error(out, real), output_lock(out), swapped_in(real) as tmp:
@@ -427,15 +456,14 @@ def write_outputs(
                 share = dict(zip(sens.stability["site_id"], sens.stability["share"], strict=True))
                 ranking["robustness"] = ranking["site_id"].map(share).fillna(0.0)
         if rec is not None and ranking is not None:
+            after, share_after = _after(rec)
             summary["recommendation"] = {
                 "level": rec.level.name,
                 "k": len(rec.ranking),
                 "baseline_covered_population": rec.baseline_covered,
                 "baseline_share": rec.baseline_covered / rec.population_total,
-                "covered_population_after": float(
-                    rec.ranking["cumulative_covered_population"].iloc[-1]
-                ),
-                "share_after": float(rec.ranking["cumulative_share"].iloc[-1]),
+                "covered_population_after": after,
+                "share_after": share_after,
                 "sites": rec.ranking["site_id"].tolist(),
                 "method": rec.method,
             }
@@ -446,6 +474,7 @@ def write_outputs(
                         zip(ranking["site_id"], ranking["robustness"].astype(float), strict=True)
                     ),
                 }
+        summary.update(supply_summary(measures))
         summary["parameters"] = cov.config.to_dict()
         if opts.extra_summary:
             summary.update(opts.extra_summary)
@@ -454,19 +483,24 @@ def write_outputs(
         if cov.surface:
             _write_travel_time(tmp / "travel_time.tif", cov)
         fac = cov.facilities.drop(columns=["node", "leg_s"], errors="ignore")
-        fac.to_file(tmp / "facilities.geojson", driver="GeoJSON")
-        _write_cells(tmp / "cells.parquet", cov)
+        supply_facilities(fac, measures).to_file(tmp / "facilities.geojson", driver="GeoJSON")
+        _write_cells(tmp / "cells.parquet", cov, measures)
+        if measures[0] is not None:
+            csv_safe(accessibility_table(measures[0])).to_csv(tmp / ACCESSIBILITY_CSV, index=False)
+        if measures[1] is not None:
+            csv_safe(capacity_table(measures[1])).to_csv(tmp / CAPACITY_CSV, index=False)
         if cov.gaps is not None and len(cov.gaps):
             cov.gaps.to_file(tmp / "gaps.geojson", driver="GeoJSON")
         if bands is not None and len(bands):
             bands.to_file(tmp / "isochrones.geojson", driver="GeoJSON")
         if rec is not None and ranking is not None:
             csv_safe(ranking).to_csv(tmp / "recommendations.csv", index=False, float_format="%.6f")
-            gpd.GeoDataFrame(
-                ranking,
-                geometry=gpd.points_from_xy(ranking["lon"], ranking["lat"]),
-                crs="EPSG:4326",
-            ).to_file(tmp / "recommendations.geojson", driver="GeoJSON")
+            if len(ranking):  # K = 0 (the target is met today): a CSV with its header only
+                gpd.GeoDataFrame(
+                    ranking,
+                    geometry=gpd.points_from_xy(ranking["lon"], ranking["lat"]),
+                    crs="EPSG:4326",
+                ).to_file(tmp / "recommendations.geojson", driver="GeoJSON")
         if rec is not None:
             curve = getattr(rec, "curve", None)
             if curve is not None and len(curve):
@@ -494,6 +528,7 @@ def write_outputs(
             ranking=ranking,
             summary=summary,
             options=opts,
+            supply=[m for m in measures if m is not None],
         )
         if only is not None:
             for p in list(tmp.iterdir()):
@@ -509,6 +544,17 @@ def write_outputs(
         return {name: out / name for name in [*names, "manifest.json"]}
 
 
+def _after(rec: Recommendation) -> tuple[float, float]:
+    """People covered and share after the ranked sites (today's figures when K = 0)."""
+    if len(rec.ranking):
+        last = rec.ranking.iloc[-1]
+        return float(last["cumulative_covered_population"]), float(last["cumulative_share"])
+    total = rec.population_total
+    return float(rec.baseline_covered), (
+        float(rec.baseline_covered / total) if total else float("nan")
+    )
+
+
 def _first_name(gdf: gpd.GeoDataFrame | None, column: str) -> str | None:
     """Return the first row's value in ``column`` as text (None when missing or blank)."""
     if gdf is None or column not in gdf.columns or not len(gdf):
@@ -519,7 +565,7 @@ def _first_name(gdf: gpd.GeoDataFrame | None, column: str) -> str | None:
     return str(value) or None
 
 
-def _write_report_files(
+def _write_report_files(  # noqa: PLR0913  (write_report's inputs, private)
     out: Path,
     cov: CoverageResult,
     rec: Recommendation | None,
@@ -529,6 +575,7 @@ def _write_report_files(
     ranking: pd.DataFrame | None,
     summary: Mapping[str, Any],
     options: WriteOptions,
+    supply: Sequence[AccessibilityResult | CapacityCoverage] = (),
 ) -> dict[str, Path]:
     """Write the PNG figures and ``report.html`` (which embeds them) into ``out``.
 
@@ -565,5 +612,6 @@ def _write_report_files(
             summary=summary,
             figures=dict(written),
             options=replace(report, county=county, lang=lang),
+            supply=supply,
         )
     return written

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import base64
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict, Unpack
@@ -29,12 +29,14 @@ from access15.outputs.labels import (
     tier_name,
     tr,
 )
+from access15.outputs.supply_report import supply_sections
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from access15.access import CoverageResult
     from access15.siting import Recommendation, Sensitivity
+    from access15.supply import AccessibilityResult, CapacityCoverage
 
 __all__ = ["ReportKeywords", "ReportOptions", "build_report", "write_report"]
 
@@ -121,7 +123,7 @@ _TEMPLATE = """<!DOCTYPE html>
 </table>
 </section>
 {% endif %}
-
+{{ supply }}
 {% if figures %}
 <section id="figures">
 <h2>{{ t.sec_figures }}</h2>
@@ -601,6 +603,7 @@ def build_report(
     ranking: pd.DataFrame | None = None,
     summary: Mapping[str, Any] | None = None,
     figures: Mapping[str, bytes | str | Path] | None = None,
+    supply: Sequence[AccessibilityResult | CapacityCoverage] = (),
     options: ReportOptions | None = None,
     **labels: Unpack[ReportKeywords],
 ) -> str:
@@ -625,6 +628,10 @@ def build_report(
     figures : mapping of str to bytes or path, optional
         PNG figures by file name (``coverage_map.png``, ``travel_time_distribution.png``,
         ``coverage_curve.png``), embedded as data URIs.
+    supply : sequence of AccessibilityResult or CapacityCoverage
+        Supply-against-demand measures (:mod:`access15.supply`, at most one of each): adds
+        the sections "Care within reach" and "Coverage within capacity"
+        (:func:`~access15.outputs.supply_report.supply_sections`).
     options : ReportOptions, optional
         County name, heading, language and map link (default ``ReportOptions()``).
     **labels
@@ -639,7 +646,7 @@ def build_report(
     Raises
     ------
     InputError
-        An unknown language.
+        An unknown language, or ``supply`` holds something else than one measure of each kind.
     """
     opts = options or ReportOptions()
     if labels:
@@ -690,6 +697,7 @@ def build_report(
         t=keys,
         cards=_cards(cov, s, rec, lang),
         zones=_zone_table(cov, rec, lang),
+        supply=supply_sections(supply, lang, zones=cov.by_zone),
         figures=figs,
         rec=_rec_section(cov, rec, ranking, sens, lang),
         diagnostics=list(s.get("diagnostics") or []),
@@ -698,7 +706,7 @@ def build_report(
     )
 
 
-def write_report(
+def write_report(  # noqa: PLR0913  (build_report's parameters, plus the path)
     path: str | Path,
     cov: CoverageResult,
     rec: Recommendation | None = None,
@@ -707,6 +715,7 @@ def write_report(
     ranking: pd.DataFrame | None = None,
     summary: Mapping[str, Any] | None = None,
     figures: Mapping[str, bytes | str | Path] | None = None,
+    supply: Sequence[AccessibilityResult | CapacityCoverage] = (),
     options: ReportOptions | None = None,
     **labels: Unpack[ReportKeywords],
 ) -> Path:
@@ -728,6 +737,8 @@ def write_report(
         The run's ``summary.json`` content (default ``cov.summary``).
     figures : mapping of str to bytes or path, optional
         PNG figures by file name, embedded as data URIs.
+    supply : sequence of AccessibilityResult or CapacityCoverage
+        Supply-against-demand measures, each with its section (see :func:`build_report`).
     options : ReportOptions, optional
         County name, heading, language and map link.
     **labels
@@ -746,6 +757,7 @@ def write_report(
         ranking=ranking,
         summary=summary,
         figures=figures,
+        supply=supply,
         options=options,
         **labels,
     )

@@ -23,6 +23,7 @@ __all__ = [
     "level_what",
     "method_text",
     "resolve_lang",
+    "supply_text",
     "tier_name",
     "tr",
 ]
@@ -212,6 +213,74 @@ _TEXT: dict[str, tuple[str, str]] = {
         "覆盖率随升级数量 K 的变化（贪心与精确解）。",
         "Covered share as K grows (greedy and exact).",
     ),
+    # supply against demand (map and report)
+    "cap_doctors": ("医生数", "doctors"),
+    "cap_beds": ("床位数", "beds"),
+    "cap_capacity": ("服务能力（人）", "capacity (people)"),
+    "layer_supply": (
+        "{minutes} 分钟内每万人{what}（{method}）",
+        "{what} per 10,000 people within {minutes} min ({method})",
+    ),
+    "layer_supply_cost": (
+        "可及性成本（{method}，{minutes} 分钟，越低越好）",
+        "Access cost ({method}, {minutes} min; lower is better)",
+    ),
+    "tooltip_supply": (
+        "{name}：每万人{what} {value}，第 {rank} 名",
+        "{name}: {value} {what} per 10,000 people, rank {rank}",
+    ),
+    "tooltip_supply_cost": (
+        "{name}：成本 {value}，第 {rank} 名",
+        "{name}: cost {value}, rank {rank}",
+    ),
+    "tooltip_supply_cell": ("每万人{what} {value}", "{value} {what} per 10,000 people"),
+    "legend_supply_nodata": ("灰色：无数据", "grey: no data"),
+    "layer_full": ("满负荷医疗机构（{minutes} 分钟）", "Facilities at capacity ({minutes} min)"),
+    "legend_full": ("满负荷医疗机构", "facility at capacity"),
+    "popup_full_capacity": ("服务能力 {people} 人", "capacity {people} people"),
+    "popup_full_load": (
+        "分配 {load} 人（精确解）；顺序法 {seq} 人",
+        "serves {load} people (exact); sequential {seq}",
+    ),
+    "sec_care": ("可及的医疗资源", "Care within reach"),
+    "care_county": (
+        "全县：{minutes} 分钟内每万人{what} {value}。",
+        "County: {value} {what} per 10,000 people within {minutes} min.",
+    ),
+    "care_county_cost": (
+        "全县平均成本：{value}（越低越好）。",
+        "County mean cost: {value} (lower is better).",
+    ),
+    "care_noreach": (
+        "{people} 人在 {minutes} 分钟内没有任何医疗机构（指数为 0）。",
+        "{people} people have no facility within {minutes} min (index 0).",
+    ),
+    "care_defaults": (
+        "注意：{n}/{total} 个医疗机构的{what}使用了按级别的默认值。默认值只是占位数字，请用实际数据"
+        "替换后再使用这些结果。",
+        "Caution: {n} of {total} facilities use per-tier default {what}. Defaults are "
+        "placeholders: replace them with the real figures before relying on these numbers.",
+    ),
+    "care_defaults_none": (
+        "所有医疗机构的{what}都来自数据（无默认值）。",
+        "Every facility's {what} figure comes from the data (no defaults).",
+    ),
+    "col_per_10k": ("每万人{what}", "{what} per 10,000"),
+    "col_cost": ("成本（越低越好）", "Cost (lower is better)"),
+    "sec_capacity": ("考虑服务能力的覆盖", "Coverage within capacity"),
+    "cap_result": (
+        "精确解：{within} 人在 {minutes} 分钟内，其中 {served} 人（占总人口 {share}）可在机构"
+        "服务能力以内得到服务；顺序法（AccessMod）：{seq} 人，比精确解少 {diff} 人。"
+        "{full}/{n} 个机构满负荷。",
+        "Exact: of {within} people within {minutes} min, {served} ({share} of all people) can "
+        "be served within the facilities' capacity; sequential (AccessMod): {seq}, {diff} "
+        "fewer than the exact answer. {full} of {n} facilities are full.",
+    ),
+    "col_within": ("{minutes} 分钟内人口", "People within {minutes} min"),
+    "col_served": ("可服务（精确）", "Served (exact)"),
+    "col_served_seq": ("可服务（顺序法）", "Served (sequential)"),
+    "col_share_served": ("可服务比例", "Share served"),
+    "row_county": ("全县", "County"),
 }
 
 _METHOD: dict[str, tuple[str, str]] = {
@@ -259,6 +328,71 @@ _METHOD: dict[str, tuple[str, str]] = {
         "improvement.",
     ),
 }
+
+
+_METHOD_SUPPLY: dict[str, tuple[str, str]] = {
+    "2sfca": (
+        "两步移动搜索法（2SFCA）：先对每个医疗机构，用它的{what}除以它 {minutes} 分钟内的人口；"
+        "再对每个地方，把它 {minutes} 分钟内所有机构的这一比值相加，得到每人可及的{what}。"
+        "全县数字等于（有人可及的机构的）全部{what}除以全县人口；低于全县数字的乡镇，可及的"
+        "{what}少于全县平均。",
+        "2SFCA: for each facility, its {what} divided by the people within {minutes} min of it; "
+        "for each place, the sum of these ratios over the facilities within {minutes} min: "
+        "{what} per person within reach. The county figure equals all {what} (of facilities "
+        "anyone reaches) divided by all people; townships below it have fewer {what} within "
+        "reach than the county average.",
+    ),
+    "e2sfca": (
+        "增强两步移动搜索法（E2SFCA）：与 2SFCA 相同，但按出行时间分段加权（{bands}），"
+        "越远的人和机构计得越少。全县数字为各格网按人口加权的平均。",
+        "Enhanced 2SFCA: as 2SFCA, but people and {what} farther away count less, with a "
+        "weight per travel-time band ({bands}). The county figure is the population-weighted "
+        "mean of the places.",
+    ),
+    "g2sfca": (
+        "高斯两步移动搜索法（G2SFCA）：与 2SFCA 相同，但权重随出行时间按高斯曲线平滑下降"
+        "（{minutes} 分钟以内）。全县数字为各格网按人口加权的平均。",
+        "Gaussian 2SFCA: as 2SFCA, but weights fall smoothly with travel time (a Gaussian "
+        "curve, within {minutes} min). The county figure is the population-weighted mean.",
+    ),
+    "3sfca": (
+        "三步移动搜索法（3SFCA）：在 E2SFCA 的基础上，按人们选择各机构的概率分摊需求，"
+        "避免同一人群被多个机构重复计算（分段权重 {bands}）。全县数字为按人口加权的平均。",
+        "3SFCA: as E2SFCA, with each place's demand shared among its facilities by how likely "
+        "people are to choose each, so no one is counted twice (band weights {bands}). The "
+        "county figure is the population-weighted mean.",
+    ),
+    "raam": (
+        "理性主体可及性模型（RAAM）：每个人选择出行时间加拥挤程度之和最小的机构；指数为由此"
+        "得到的成本，越低越好。表中为各乡镇的平均成本。",
+        "RAAM (rational agent access model): everyone picks the facility with the least travel "
+        "time plus crowding; the index is that cost, and lower is better. The table shows "
+        "each township's mean cost.",
+    ),
+    "tiered": (
+        "分层两步移动搜索法：每个服务层级各用自己的机构和时间阈值计算 2SFCA；表中为第一层级"
+        "（{level}）的结果。",
+        "Tiered 2SFCA: 2SFCA per service level, each with its own facilities and minutes; the "
+        "table shows the first level ({level}).",
+    ),
+    "capacity": (
+        "考虑服务能力的覆盖：{minutes} 分钟内有机构，且该机构还有余量，才算得到服务。精确解在"
+        "不超过任何机构服务能力的前提下，求能服务的最多人数（与顺序无关）；顺序法（AccessMod"
+        "的做法）按{order}依次让每个机构接收其周边人口直到满额，结果取决于顺序，通常少于"
+        "精确解。",
+        "Coverage within capacity: a person counts as served when a facility within {minutes} "
+        "min still has room. The exact answer is the largest number of people that can be "
+        "served with no facility over its capacity (order-free); the sequential rule "
+        "(AccessMod's) lets facilities fill up one after another, in order of {order}, so its "
+        "answer depends on the order and is usually lower.",
+    ),
+}
+
+
+def supply_text(key: str, lang: str, **fields: object) -> str:
+    """Return the report's explanation of a supply measure (``2sfca`` ... ``capacity``)."""
+    zh, en = _METHOD_SUPPLY[key]
+    return (zh if lang == "zh" else en).format(**fields)
 
 
 def has_cjk(text: object) -> bool:

@@ -15,7 +15,6 @@ map, goes through :func:`escape_text`.
 from __future__ import annotations
 
 import base64
-import html
 import math
 import os
 import re
@@ -34,16 +33,21 @@ from rasterio.warp import transform_bounds
 from access15.access import GAP_MIN_PEOPLE
 from access15.bands import simplify_bands
 from access15.errors import InputError
+from access15.outputs.escaping import escape_text
 from access15.outputs.labels import level_label, resolve_lang, tier_name, tr
 from access15.outputs.style import BAND_COLOURS, BANDS_MINUTES, TIER_STYLE, band_colour, symbol_svg
+from access15.outputs.supply_map import add_supply_layers
 from access15.outputs.surface import SURFACE_MAX_PX, add_surface
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import geopandas as gpd
     from branca.element import Figure
 
     from access15.access import CoverageResult
     from access15.siting import Recommendation, Sensitivity
+    from access15.supply import AccessibilityResult, CapacityCoverage
 
 __all__ = [
     "BASEMAPS",
@@ -92,45 +96,6 @@ _TIANDITU_ATTR = (
     "(National Platform for Common GeoSpatial Information Services)"
 )
 _KEY_RE = re.compile(r"[0-9A-Za-z]{8,64}")
-# JavaScript template literals (backtick, ${...}, escapes) and every Jinja2 delimiter ({{ {% {#)
-_JS_SPECIAL = {"`": "&#96;", "$": "&#36;", "\\": "&#92;", "{": "&#123;", "}": "&#125;"}
-
-
-def escape_text(value: object) -> str:
-    """Escape an untrusted name for HTML, attributes, folium's JS template literals and Jinja2.
-
-    ``html.escape`` (``& < > " '``) plus the backtick, ``$`` and backslash, which folium's
-    tooltip and popup templates would otherwise interpret inside a JavaScript backtick string,
-    and the braces ``{ }``: folium renders the output of each element once more as Jinja2
-    template source, where ``{{ ... }}`` would be evaluated (and could run Python code).
-    Each of these characters becomes an HTML character reference, so the browser shows the
-    name as it was. ``None`` (and NaN) becomes an empty string.
-
-    Parameters
-    ----------
-    value : object
-        The untrusted text (a name, an id, an error message); converted with ``str``.
-
-    Returns
-    -------
-    str
-        Text safe in HTML, in folium's JavaScript strings and as Jinja2 template source.
-
-    Examples
-    --------
-    >>> escape_text('<script>alert(1)</script>')
-    '&lt;script&gt;alert(1)&lt;/script&gt;'
-    >>> escape_text("${alert(1)}`")
-    '&#36;&#123;alert(1)&#125;&#96;'
-    >>> escape_text("{{7*7}}")
-    '&#123;&#123;7*7&#125;&#125;'
-    """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    text = html.escape(str(value), quote=True)
-    return "".join(_JS_SPECIAL.get(ch, ch) for ch in text)
-
-
 _esc = escape_text
 
 
@@ -628,6 +593,7 @@ def make_map(
     boundary: gpd.GeoDataFrame | None = None,
     zones: gpd.GeoDataFrame | None = None,
     sens: Sensitivity | None = None,
+    supply: Sequence[AccessibilityResult | CapacityCoverage] = (),
     options: MapOptions | None = None,
     **display: Unpack[MapKeywords],
 ) -> folium.Map:
@@ -661,6 +627,12 @@ def make_map(
         Township polygons (``name``, ``name_en``, ``zone_id`` shown on hover).
     sens : Sensitivity, optional
         Adds each recommended site's robustness to its popup.
+    supply : sequence of AccessibilityResult or CapacityCoverage
+        Supply-against-demand measures (:mod:`access15.supply`, at most one of each): the
+        accessibility index as a township choropleth (e.g. doctors per 10,000 people within
+        reach; circles on the most populous cells without township polygons), off at start
+        when the travel-time surface is drawn; the facilities at capacity, ringed (off at
+        start). Their legend is at the bottom left (see :mod:`access15.outputs.supply_map`).
     options : MapOptions, optional
         Basemap, title, level, language and layers (default ``MapOptions()``).
     **display
@@ -730,11 +702,15 @@ def make_map(
             style_function=lambda _f: {"color": "#000000", "weight": 2.5, "fill": False},
             interactive=False,  # never catches the pointer meant for a township below
         ).add_to(m)
+    # under the gaps and facilities; off at start when it would hide the travel-time surface
+    add_supply_layers(m, supply, lang, show_index=not grid)
     has_gaps = opts.gaps and _add_gaps(m, cov, zones, lang)
     tiers = _add_facilities(m, cov, lang)
     if rec is not None and len(rec.ranking):
         _add_sites(m, rec, sens, lang)
     page = cast("Figure", m.get_root())  # a folium.Map's root is always a branca Figure
+    # an inline SVG sits on the text baseline, below its icon's box: centre it on the place
+    page.header.add_child(folium.Element("<style>.a15-fac svg{display:block}</style>"))
     page.html.add_child(
         folium.Element(
             _legend_html(

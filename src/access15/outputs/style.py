@@ -15,6 +15,9 @@ import numpy.typing as npt
 __all__ = [
     "BANDS_MINUTES",
     "BAND_COLOURS",
+    "FULL_COLOUR",
+    "NODATA_COLOUR",
+    "SUPPLY_COLOURS",
     "TIER_STYLE",
     "band_colour",
     "block_max",
@@ -33,6 +36,12 @@ TIER_STYLE: dict[int, dict[str, Any]] = {
     1: {"color": "#525252", "shape": "circle", "size": 10, "marker": "o"},
 }
 """Symbol of each facility tier: colour, shape, size (pixels) and matplotlib marker."""
+SUPPLY_COLOURS = ("#edf8fb", "#b3cde3", "#8c96c6", "#8856a7", "#810f7c")
+"""Classes of an accessibility index, least care within reach first (ColorBrewer BuPu)."""
+NODATA_COLOUR = "#bdbdbd"
+"""Places without a value (no people, or an index that is not defined)."""
+FULL_COLOUR = "#e6550d"
+"""Ring around a facility whose load reaches its capacity."""
 
 
 def _hex_to_rgb(h: str) -> tuple[int, int, int]:

@@ -203,9 +203,9 @@ class SitingOptions:
         ``cost``) that bring the covered share of the level to this value, in (0, 1] (0.9:
         90 % of the people; those covered today count). ``k`` and ``budget``, if given, are
         caps. See :func:`~access15.siting.fewest_sites`.
-    site_capacity : str or mapping, optional
-        Coverage objective only: candidate column, or ``{site_id or name: people}``, giving
-        the people each site can serve (capacitated MCLP,
+    site_capacity : str, mapping or float, optional
+        Coverage objective only: candidate column, ``{site_id or name: people}`` or one number
+        for every site, giving the people each site can serve (capacitated MCLP,
         :func:`~access15.siting.solve_capacitated`; ``inf`` for no limit). Default: no limit.
 
     Examples
@@ -237,7 +237,7 @@ class SitingOptions:
     gap_min_people: float | None = None
     max_candidates: int | None = None
     target_share: float | None = None
-    site_capacity: str | Mapping[str, float] | None = None
+    site_capacity: str | Mapping[str, float] | float | None = None
 
     def __post_init__(self) -> None:
         """Check every field once and normalise aliases, lists and single values."""
@@ -297,10 +297,15 @@ class SitingOptions:
             share = _positive(self.target_share, "target_share", " (a share, 0.9 = 90 %)", top=1.0)
             put(self, "target_share", share)
         cap = self.site_capacity
-        if cap is not None and not isinstance(cap, str | Mapping):
+        if isinstance(cap, int | float) and not isinstance(cap, bool):
+            if not cap >= 0:  # inf: no limit
+                msg = f"site_capacity must be people >= 0 (inf: no limit), got {cap!r}"
+                raise InputError(msg)
+            put(self, "site_capacity", float(cap))
+        elif cap is not None and not isinstance(cap, str | Mapping):
             msg = (
-                "site_capacity must be a candidate column name or a {site_id: people} mapping, "
-                f"got {cap!r}"
+                "site_capacity must be a candidate column name, a {site_id: people} mapping or "
+                f"a number of people, got {cap!r}"
             )
             raise InputError(msg)
         if isinstance(cap, Mapping):

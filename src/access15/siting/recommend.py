@@ -324,8 +324,12 @@ def _site_table(
     return cand
 
 
-def _per_site(cand: pd.DataFrame, value: str | Mapping[str, float], what: str, unit: str) -> Any:
-    """One number >= 0 per candidate from a column name or a ``{site_id or name: value}``."""
+def _per_site(
+    cand: pd.DataFrame, value: str | Mapping[str, float] | float, what: str, unit: str
+) -> Any:
+    """One number >= 0 per candidate: a column name, ``{site_id or name: value}`` or one value."""
+    if isinstance(value, int | float):
+        return np.full(len(cand), float(value))
     if isinstance(value, str):
         if value not in cand.columns:
             msg = f"{what} column {value!r} not in the candidates; add it or pass a mapping"
