@@ -35,7 +35,7 @@ from access15.batch import (
 from access15.batch import run as batch_run
 from access15.errors import InputError
 from access15.pipeline import run_county
-from conftest import events, read_rows, snapshot, write_csv
+from conftest import BATCH_FIELDS, events, read_rows, row, snapshot, write_csv
 
 
 def test_batch_runs_each_good_county_exactly_once(first_batch):
@@ -312,3 +312,37 @@ def test_a_symlink_planted_during_the_batch_fails_the_county_only(tmp_path, wher
     assert rec["status"] == "failed"
     assert rec["error"].startswith(f"InputError: {str(link)!r} is a symbolic link")
     assert list(outside.iterdir()) == []
+
+
+def test_batch_supply_columns_in_and_out(counties, client, tmp_path):
+    """access/capacity columns of the counties CSV reach each county; the roll-up reports them."""
+    rows = [
+        row("with", str(counties / "c11"), access="E2SFCA", capacity="capacity"),
+        row("without", str(counties / "c12")),
+    ]
+    csv_path = write_csv(tmp_path / "c.csv", rows, [*BATCH_FIELDS, "access", "capacity"])
+    specs = read_counties(csv_path)
+    assert (specs[0].access, specs[0].capacity) == ("e2sfca", "capacity")
+    assert specs[1].supply_options() is None
+    assert specs[0].fingerprint() != dataclasses.replace(specs[0], access=None).fingerprint()
+    res = run_batch(specs, tmp_path / "out", client=client)
+    assert res.counts["ok"] == 2
+    s = res.summary.set_index("id")
+    folder = tmp_path / "out" / specs[0].folder
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    assert s.loc["with", "access_method"] == "e2sfca"
+    assert s.loc["with", "access_per_10k"] == pytest.approx(summary["accessibility"]["per_10k"])
+    assert s.loc["with", "capacity_served_share"] == pytest.approx(
+        summary["capacity_coverage"]["share_served"]
+    )
+    assert (folder / "accessibility.csv").is_file()
+    assert (folder / "capacity_coverage.csv").is_file()
+    assert pd.isna(s.loc["without", "access_per_10k"])
+    assert not (tmp_path / "out" / specs[1].folder / "accessibility.csv").exists()
+
+
+def test_batch_bad_supply_column_is_reported_with_its_line(counties, tmp_path):
+    rows = [row("x", str(counties / "c11"), access="best", capacity="")]
+    csv_path = write_csv(tmp_path / "c.csv", rows, [*BATCH_FIELDS, "access", "capacity"])
+    with pytest.raises(InputError, match=r"line 2: access: method 'best' is not one of"):
+        read_counties(csv_path)
