@@ -173,6 +173,11 @@ PLACES = st.sampled_from(
         "bands_minutes.item",
         "referral_hospital_minutes",
         "referral_township_minutes",
+        "capacity",
+        "capacity.people_per_doctor",
+        "capacity.doctors",
+        "capacity.doctors.2",
+        "capacity.beds.4",
     ]
 )
 
@@ -198,7 +203,7 @@ def _config_text(place: str, value: object) -> str:
 
 
 @FUZZ
-@given(place=PLACES, value=VALUES, command=st.sampled_from(["coverage", "recommend"]))
+@given(place=PLACES, value=VALUES, command=st.sampled_from(["coverage", "recommend", "access"]))
 def test_fuzz_config_values(work, place, value, command):
     folder = _folder(work)
     config = folder / "config.toml"

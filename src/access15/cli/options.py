@@ -97,7 +97,8 @@ FacOpt = Annotated[
     str,
     typer.Option(
         "--facilities",
-        help="Facility list (CSV with lon/lat/name/tier, or GeoJSON), or 'osm' for the OSM ones.",
+        help="Facility list (CSV/XLSX with lon/lat, name, tier and optional doctors/beds, or "
+        "GeoJSON), or 'osm' for the OSM ones.",
     ),
 ]
 CrsOpt = Annotated[
