@@ -55,6 +55,9 @@ def test_index_is_the_kernel_on_the_coverage_times(county, index_2sfca):
     want = fca.two_step_fca(c.times, c.pop, doctors.to_numpy(), minutes=30).per_demand
     np.testing.assert_array_equal(index_2sfca.cells["2sfca_doctors"].to_numpy(), want)
     assert index_2sfca.column == "2sfca_doctors"
+    pts = index_2sfca.cells  # a GeoDataFrame of WGS-84 points at the cell centres
+    assert pts.crs == "EPSG:4326"
+    np.testing.assert_array_equal(pts.geometry.x.to_numpy(), run.coverage.cells["lon"].to_numpy())
     assert index_2sfca.cells[["row", "col"]].equals(run.coverage.cells[["row", "col"]])
 
 

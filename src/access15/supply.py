@@ -57,6 +57,12 @@ INDEX_METHODS = (*fca.METHODS, "tiered")
 _LUO_QI = (1.0, 0.68, 0.22)
 
 
+def _cell_points(cov: CoverageResult) -> gpd.GeoDataFrame:
+    """Return the coverage run's cells (position, people, zone) as WGS-84 points, in row order."""
+    c = cov.cells[["row", "col", "lon", "lat", "pop", "zone_id"]].copy()
+    return gpd.GeoDataFrame(c, geometry=gpd.points_from_xy(c["lon"], c["lat"]), crs="EPSG:4326")
+
+
 def _check_method(method: str) -> str:
     m = str(method).lower().replace("-", "")
     if m not in INDEX_METHODS:
@@ -185,9 +191,9 @@ class AccessibilityResult:
 
     Attributes
     ----------
-    cells : DataFrame
-        The coverage run's cells (``row``, ``col``, ``lon``, ``lat``, ``pop``, ``zone_id``) and
-        the index column(s) named ``<method>_<capacity>`` (e.g. ``2sfca_doctors``; for
+    cells : GeoDataFrame
+        The coverage run's cells (``row``, ``col``, ``lon``, ``lat``, ``pop``, ``zone_id``; WGS-84
+        points) and the index column(s) named ``<method>_<capacity>`` (e.g. ``2sfca_doctors``; for
         ``"tiered"`` one per service level, ``tiered_<level>_<capacity>``): capacity units per
         person within reach (RAAM: cost in units of ``tau`` minutes, lower is better).
     by_zone : DataFrame or GeoDataFrame
@@ -213,7 +219,7 @@ class AccessibilityResult:
         capacity sources (how many facilities used data, how many defaults).
     """
 
-    cells: pd.DataFrame
+    cells: gpd.GeoDataFrame
     by_zone: pd.DataFrame
     facilities: gpd.GeoDataFrame
     column: str
@@ -304,7 +310,7 @@ def accessibility(
         limit = max(lv[2] for lv in levels)
     c = catchment_times(network, cov, max_minutes=limit)
     pop = c.pop
-    cells = cov.cells[["row", "col", "lon", "lat", "pop", "zone_id"]].copy()
+    cells = _cell_points(cov)
     params: dict[str, Any]
     if m == "tiered":
         per = fca.tiered_two_step_fca(
@@ -397,8 +403,8 @@ class CapacityCoverage:
         most at its capacity (order-free, exact).
     sequential : CapacityResult
         AccessMod's sequential rule, facilities in the stated order.
-    cells : DataFrame
-        The coverage run's cells with ``served_<level>`` (people served, exact) and
+    cells : GeoDataFrame
+        The coverage run's cells (WGS-84 points) with ``served_<level>`` (people served, exact) and
         ``served_seq_<level>`` (sequential).
     by_zone : DataFrame
         Per township: ``zone_id``, ``name``, ``population``, ``within_reach`` (people within
@@ -419,7 +425,7 @@ class CapacityCoverage:
 
     exact: cap.CapacityResult
     sequential: cap.CapacityResult
-    cells: pd.DataFrame
+    cells: gpd.GeoDataFrame
     by_zone: pd.DataFrame
     facilities: gpd.GeoDataFrame
     level: str
@@ -488,7 +494,7 @@ def capacity_coverage(
     times = c.times[:, keep].tocsr()
     seq_order = order or "capacity"  # largest first: a stated, table-independent order
     both = cap.compare_methods(times, c.pop, people[keep], minutes=lv.minutes, order=seq_order)
-    cells = cov.cells[["row", "col", "lon", "lat", "pop", "zone_id"]].copy()
+    cells = _cell_points(cov)
     cells[f"served_{lv.name}"] = both.exact.served
     cells[f"served_seq_{lv.name}"] = both.sequential.served
     reach = np.diff(times.indptr) > 0

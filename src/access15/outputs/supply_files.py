@@ -44,7 +44,7 @@ CAPACITY_CSV = "capacity_coverage.csv"
 COUNTY_ROW = "county"
 """``name`` of the last row of both tables (``zone_id`` empty): the whole county."""
 
-_BASE_CELLS = ("row", "col", "lon", "lat", "pop", "zone_id")
+_BASE_CELLS = ("row", "col", "lon", "lat", "pop", "zone_id", "geometry")
 _FACILITY_KEY = "facility_id"
 
 SupplyMeasures = tuple[AccessibilityResult | None, CapacityCoverage | None]
