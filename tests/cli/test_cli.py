@@ -23,6 +23,8 @@ from access15 import cli
 CONTRACT = [
     "summary.json",
     "coverage_by_zone.csv",
+    "accessibility.csv",
+    "capacity_coverage.csv",
     "recommendations.csv",
     "recommendations.geojson",
     "travel_time.tif",
@@ -121,7 +123,7 @@ def test_demo_tables_are_consistent(demo_out):
     )
     assert base == pytest.approx(summary["levels"]["subcentre"]["covered_population"])
     man = json.loads((out / "manifest.json").read_text())
-    assert set(man["inputs"]) == {"osm", "population", "boundary", "zones"}
+    assert set(man["inputs"]) == {"osm", "population", "boundary", "zones", "facilities"}
     assert all(len(v["sha256"]) == 64 for v in man["inputs"].values())
     assert "map.html" in man["outputs"]
 

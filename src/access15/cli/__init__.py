@@ -190,13 +190,15 @@ def demo(
 ) -> None:
     """Run the full pipeline on the bundled SYNTHETIC sample county.
 
-    Reads the sample's OSM roads (PBF), facilities and WorldPop-style population raster,
-    computes who is within 15 minutes of a facility by car, ranks K township health centres to
-    upgrade to sub-centres (30-minute coverage), and writes summary.json,
-    coverage_by_zone.csv, travel_time.tif, facilities.geojson, cells.parquet, gaps.geojson,
-    isochrones.geojson, recommendations.csv/.geojson, coverage_curve.csv/.png,
-    zones_before_after.csv, sensitivity.csv, sensitivity_scenarios.csv, map.html,
-    coverage_map.png, travel_time_distribution.png, report.html and manifest.json into --out.
+    Reads the sample's OSM roads (PBF), facility list (with doctors and beds) and
+    WorldPop-style population raster, computes who is within 15 minutes of a facility by car,
+    doctors per 10,000 people within 30 minutes (2SFCA) and coverage within the facilities'
+    capacity, ranks K township health centres to upgrade to sub-centres (30-minute coverage),
+    and writes summary.json, coverage_by_zone.csv, accessibility.csv, capacity_coverage.csv,
+    travel_time.tif, facilities.geojson, cells.parquet, gaps.geojson, isochrones.geojson,
+    recommendations.csv/.geojson, coverage_curve.csv/.png, zones_before_after.csv,
+    sensitivity.csv, sensitivity_scenarios.csv, map.html, coverage_map.png,
+    travel_time_distribution.png, report.html and manifest.json into --out.
 
     Example:
 
@@ -216,8 +218,19 @@ def demo(
         raise InputError(msg)
     title = "Synthetic sample county (not a real place) — 15-minute access"
     check_map_options(lang, basemap, tianditu_key)
+    # the facility list (the OSM facilities with doctors and beds), in WGS-84
+    facilities = Path(paths["osm"]).parent / "sample_facilities.csv"
     study = Study(
-        paths["osm"], paths["population"], paths["county"], paths["townships"], title=title
+        paths["osm"],
+        paths["population"],
+        paths["county"],
+        paths["townships"],
+        facilities=facilities if facilities.is_file() else None,
+        crs_in="wgs84" if facilities.is_file() else None,
+        title=title,
+    )
+    supply = supply_options(
+        index="2sfca", capacity="doctors", minutes=30, capacity_coverage="capacity"
     )
     outputs = OutputOptions(
         out_dir=out,
@@ -226,7 +239,15 @@ def demo(
         lang=lang,
         extra_summary={"title": title, "synthetic": True},
     )
-    _run(study, None, outputs, siting=SitingOptions(k=k), robustness=robustness, synthetic=True)
+    _run(
+        study,
+        None,
+        outputs,
+        siting=SitingOptions(k=k),
+        robustness=robustness,
+        synthetic=True,
+        supply=supply,
+    )
 
 
 # ----------------------------------------------------------------- shared runs
