@@ -226,3 +226,21 @@ def test_unknown_capacity_column(county):
     run, _ = county
     with pytest.raises(ax.InputError, match="facilities have no column 'nurses'"):
         ax.accessibility(run.network, run.coverage, capacity="nurses")
+
+
+def test_upgrade_capacity_comes_from_the_facility_list(county):
+    run, _ = county
+    cov = run.coverage
+    opts = ax.SitingOptions(k=2, site_capacity="upgrade", curve=False)
+    rec = ax.recommend_upgrades(run.network, cov, opts)
+    fac = ax.with_capacity(cov.facilities, cov.config)
+    doctors = dict(zip(fac["facility_id"], fac["doctors"], strict=True))
+    per = cov.config.capacity.people_per_doctor
+    assert rec.capacitated
+    for r in rec.ranking.itertuples():
+        assert r.capacity == (doctors[r.site_id] + 15.0) * per  # 25 - 10 default doctors added
+        assert r.served <= r.capacity + 1e-6
+    # a new site (no facility behind it) gets the sub-centre default
+    gaps = ax.SitingOptions(k=1, site_capacity="upgrade", curve=False, candidates="gaps")
+    new = ax.recommend_upgrades(run.network, cov, gaps)
+    assert new.ranking["capacity"].tolist() == [25.0 * per]

@@ -51,6 +51,8 @@ EXPECTED: dict[str, tuple[list[str], list[str]] | None] = {
     "IndexMethodOpt": (["--method"], []),
     "IndexCapacityOpt": (["--capacity"], []),
     "CatchmentOpt": (["--minutes"], []),
+    "DemoOutOpt": (["--out", "-o"], []),
+    "DemoBasemapOpt": (["--basemap"], []),
     "CountiesArg": None,
     "BatchOutOpt": (["--out", "-o"], []),
     "SchedulerOpt": (["--scheduler"], []),
@@ -65,6 +67,8 @@ DEFAULTS = {
     "ForceOpt": False,
     "IndexMethodOpt": "2sfca",
     "IndexCapacityOpt": "doctors",
+    "DemoOutOpt": "out/demo",
+    "DemoBasemapOpt": "none",
 }
 
 

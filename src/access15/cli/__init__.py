@@ -45,6 +45,8 @@ from access15.cli.options import (
     CostsOpt,
     CountiesArg,
     CrsOpt,
+    DemoBasemapOpt,
+    DemoOutOpt,
     ExcludeOpt,
     FacOpt,
     ForceOpt,
@@ -159,33 +161,11 @@ def _progress(*columns: Any) -> Progress:
 
 @app.command()
 def demo(
-    out: Annotated[
-        str,
-        typer.Option(
-            "--out",
-            "-o",
-            metavar="<path>",
-            help="Output folder, access15's own: each run replaces its whole contents; a folder "
-            "of other files (no manifest.json) is refused.",
-        ),
-    ] = "out/demo",
+    out: DemoOutOpt = "out/demo",
     k: KOpt = None,
-    robustness: Annotated[
-        bool,
-        typer.Option(
-            "--robustness/--no-robustness",
-            help="Rerun the ranking with speeds ±20 % and the threshold ±5 min (9 scenarios).",
-        ),
-    ] = True,
+    robustness: RobustnessOpt = True,
     lang: LangOpt = None,
-    basemap: Annotated[
-        str,
-        typer.Option(
-            "--basemap",
-            help="Map background: none (default: the sample's roads are not real), osm, "
-            "positron or tianditu.",
-        ),
-    ] = "none",
+    basemap: DemoBasemapOpt = "none",
     tianditu_key: TiandituKeyOpt = None,
 ) -> None:
     """Run the full pipeline on the bundled SYNTHETIC sample county.

@@ -26,6 +26,8 @@ __all__ = [
     "CostsOpt",
     "CountiesArg",
     "CrsOpt",
+    "DemoBasemapOpt",
+    "DemoOutOpt",
     "ExcludeOpt",
     "FacOpt",
     "ForceOpt",
@@ -286,7 +288,8 @@ SiteCapacityOpt = Annotated[
     str | None,
     typer.Option(
         "--site-capacity",
-        help="People a new or upgraded site can serve: one number for every site (e.g. 25000) "
+        help="People a new or upgraded site can serve: one number for every site (e.g. 25000), "
+        "upgrade (each centre's doctors plus the upgrade's, x people_per_doctor of the config) "
         "or a column of --candidates sites; the ranking then counts only people a site has "
         "room for (capacitated, exact).",
         show_default=False,
@@ -326,6 +329,26 @@ CatchmentOpt = Annotated[
         "--minutes",
         help="Catchment of the index, minutes (default: the headline level's, 15).",
         show_default=False,
+    ),
+]
+
+# --------------------------------------------------------------------------- demo
+DemoOutOpt = Annotated[
+    str,
+    typer.Option(
+        "--out",
+        "-o",
+        metavar="<path>",
+        help="Output folder, access15's own: each run replaces its whole contents; a folder "
+        "of other files (no manifest.json) is refused.",
+    ),
+]
+DemoBasemapOpt = Annotated[
+    str,
+    typer.Option(
+        "--basemap",
+        help="Map background: none (default: the sample's roads are not real), osm, "
+        "positron or tianditu.",
     ),
 ]
 

@@ -206,7 +206,9 @@ class SitingOptions:
     site_capacity : str, mapping or float, optional
         Coverage objective only: candidate column, ``{site_id or name: people}`` or one number
         for every site, giving the people each site can serve (capacitated MCLP,
-        :func:`~access15.siting.solve_capacitated`; ``inf`` for no limit). Default: no limit.
+        :func:`~access15.siting.solve_capacitated`; ``inf`` for no limit); or ``"upgrade"``:
+        each site's doctors after its upgrade times ``people_per_doctor`` (see
+        :func:`~access15.siting.recommend.upgrade_capacity`). Default: no limit.
 
     Examples
     --------

@@ -17,6 +17,7 @@ from access15._repr import card, fmt_frame, pct, people
 from access15._repr import minutes as fmt_minutes
 from access15.config import Config, ServiceLevel
 from access15.errors import InputError
+from access15.io.capacity import with_capacity
 from access15.siting.candidates import candidates_from_options, hospital_minutes, is_site_table
 from access15.siting.capacitated import solve_capacitated
 from access15.siting.constraints import SiteConstraints
@@ -33,7 +34,13 @@ if TYPE_CHECKING:
     from access15.access import CoverageResult
     from access15.network import RoadNetwork
 
-__all__ = ["Recommendation", "recommend_upgrades", "service_level"]
+__all__ = [
+    "UPGRADE_CAPACITY",
+    "Recommendation",
+    "recommend_upgrades",
+    "service_level",
+    "upgrade_capacity",
+]
 
 
 @dataclass(frozen=True, repr=False)
@@ -319,9 +326,45 @@ def _site_table(
             miss = cand.loc[cand["cost"].isna(), "site_id"].iloc[0]
             msg = f"no cost for candidate {miss!r}; give every candidate a cost"
             raise InputError(msg)
-    if opts.site_capacity is not None:
+    if opts.site_capacity == UPGRADE_CAPACITY:
+        cand["capacity"] = upgrade_capacity(cand, cov)
+    elif opts.site_capacity is not None:
         cand["capacity"] = _per_site(cand, opts.site_capacity, "site_capacity", "people")
     return cand
+
+
+#: ``site_capacity`` value: each site's capacity after its upgrade, from the facility data
+UPGRADE_CAPACITY = "upgrade"
+
+
+def upgrade_capacity(cand: pd.DataFrame, cov: CoverageResult) -> npt.NDArray[np.float64]:
+    """People each candidate can serve once it is a sub-centre: its doctors plus the upgrade's.
+
+    A township centre keeps its doctors (from the facility data, else its tier's default) and
+    gains the difference between the sub-centre and the township-centre defaults of the
+    configuration's ``[capacity.doctors]`` (15 by default); a new site (gap, node, listed
+    site) gets the sub-centre default. People = doctors x ``people_per_doctor``.
+
+    Parameters
+    ----------
+    cand : DataFrame
+        Candidate sites with ``site_id`` (a township centre's is its ``facility_id``).
+    cov : CoverageResult
+        The coverage run: its facilities and configuration.
+
+    Returns
+    -------
+    ndarray of float64
+        People per candidate, in order.
+    """
+    caps = cov.config.capacity
+    doctors = {int(t): float(v) for t, v in caps.doctors.items()}
+    added = max(doctors[3] - doctors[2], 0.0)
+    fac = with_capacity(cov.facilities, cov.config)
+    by_id = dict(zip(fac["facility_id"].astype(str), fac["doctors"], strict=True))
+    now = cand["site_id"].astype(str).map(by_id).to_numpy(dtype=np.float64)
+    after = np.where(np.isnan(now), doctors[3], now + added)
+    return np.asarray(after * caps.people_per_doctor, dtype=np.float64)
 
 
 def _per_site(
