@@ -223,3 +223,16 @@ def test_simplified_network_routes_exactly_on_real_osm():
     a = ax.nearest_times(full, src).loc[simple.node_ids].to_numpy()
     b = ax.nearest_times(simple, src).to_numpy()
     np.testing.assert_allclose(b, a, rtol=0, atol=1e-6)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    cells=st.lists(st.integers(0, 5), max_size=20),
+    pairs=st.lists(st.integers(0, 5), max_size=15),
+)
+def test_pairs_at_cells_equals_a_loop(cells, pairs):
+    from access15.travel import pairs_at_cells
+
+    want = [(p, c) for p, t in enumerate(pairs) for c, u in enumerate(cells) if u == t]
+    pair_of, cell = pairs_at_cells(np.array(pairs, dtype=np.int64), np.array(cells, np.int64), 6)
+    assert list(zip(pair_of.tolist(), cell.tolist(), strict=True)) == want

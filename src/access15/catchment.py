@@ -26,7 +26,7 @@ import scipy.sparse as sp
 
 from access15.config import MAX_MINUTES
 from access15.errors import InputError
-from access15.travel import pair_times
+from access15.travel import pair_times, pairs_at_cells
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -191,13 +191,8 @@ def catchment_times(
         targets=uniq,
     )
     # expand (facility, node) pairs to the cells at each node; keep those whose first mile fits
-    order = np.argsort(cell_to_u, kind="stable")
-    starts = np.searchsorted(cell_to_u[order], np.arange(len(uniq)))
-    counts = np.bincount(cell_to_u, minlength=len(uniq))
-    reps = counts[pt.target]
-    pair_of = np.repeat(np.arange(len(pt)), reps)
-    offset = np.arange(len(pair_of)) - np.repeat(np.cumsum(reps) - reps, reps)
-    cell = c_idx[order[starts[pt.target[pair_of]] + offset]]
+    pair_of, at = pairs_at_cells(pt.target, cell_to_u, len(uniq))
+    cell = c_idx[at]
     seconds = first_s[cell] + pt.seconds[pair_of]
     ok = seconds <= limit_s
     rows, cols = cell[ok], f_idx[pt.source[pair_of[ok]]]

@@ -27,7 +27,14 @@ from access15.errors import InputError
 if TYPE_CHECKING:
     from access15.network import RoadNetwork
 
-__all__ = ["PairTimes", "nearest_facility", "nearest_times", "pair_times", "times_from_each"]
+__all__ = [
+    "PairTimes",
+    "nearest_facility",
+    "nearest_times",
+    "pair_times",
+    "pairs_at_cells",
+    "times_from_each",
+]
 
 
 def _check_sources(
@@ -270,3 +277,42 @@ def nearest_times(network: RoadNetwork, sources: npt.ArrayLike) -> pd.Series:
     idx = network.index_of(sources)
     t, _ = nearest_facility(network, idx)
     return pd.Series(t, index=pd.Index(network.node_ids, name="osmid"), name="travel_time_s")
+
+
+def pairs_at_cells(
+    pair_target: npt.NDArray[np.int64], cell_target: npt.NDArray[np.int64], n_targets: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Expand (source, target node) pairs to the cells at each target node.
+
+    Many cells snap to one road node: :func:`pair_times` runs on the distinct nodes, and this
+    gives every (pair, cell at its node) combination, without a Python loop.
+
+    Parameters
+    ----------
+    pair_target : ndarray of int
+        Target position of each pair (``PairTimes.target``).
+    cell_target : ndarray of int
+        Target position (0 .. ``n_targets`` - 1) of each cell's road node.
+    n_targets : int
+        Number of targets.
+
+    Returns
+    -------
+    pair_of, cell : ndarray of int64
+        One entry per combination: the pair's index and the cell's index, grouped by pair in
+        pair order, cells in their order within a pair.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> pairs_at_cells(np.array([1, 0]), np.array([0, 1, 1]), 2)
+    (array([0, 0, 1]), array([1, 2, 0]))
+    """
+    order = np.argsort(cell_target, kind="stable")
+    starts = np.searchsorted(cell_target[order], np.arange(n_targets))
+    counts = np.bincount(cell_target, minlength=n_targets)
+    reps = counts[pair_target]
+    pair_of = np.repeat(np.arange(len(pair_target), dtype=np.int64), reps)
+    offset = np.arange(len(pair_of)) - np.repeat(np.cumsum(reps) - reps, reps)
+    cell = order[starts[pair_target[pair_of]] + offset]
+    return pair_of, np.asarray(cell, dtype=np.int64)

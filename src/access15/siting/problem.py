@@ -21,7 +21,7 @@ import scipy.sparse as sp
 from access15.config import ServiceLevel
 from access15.errors import InputError
 from access15.siting.options import objective_name
-from access15.travel import nearest_facility, pair_times
+from access15.travel import nearest_facility, pair_times, pairs_at_cells
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -67,13 +67,7 @@ def coverage_matrix(
     uniq, cell_to_u = np.unique(cell_nodes, return_inverse=True)
     pt = pair_times(network, site_nodes, leg_s=site_leg_s, cutoff_s=limit_s, targets=uniq)
     # expand node pairs to the cells at each node, keeping those whose first mile still fits
-    order = np.argsort(cell_to_u, kind="stable")
-    starts = np.searchsorted(cell_to_u[order], np.arange(len(uniq)))
-    counts = np.bincount(cell_to_u, minlength=len(uniq))
-    reps = counts[pt.target]
-    pair_of = np.repeat(np.arange(len(pt)), reps)
-    offset = np.arange(len(pair_of)) - np.repeat(np.cumsum(reps) - reps, reps)
-    cell = order[starts[pt.target[pair_of]] + offset]
+    pair_of, cell = pairs_at_cells(pt.target, cell_to_u, len(uniq))
     ok = cell_first_s[cell] + pt.seconds[pair_of] <= limit_s
     rows, cols = pt.source[pair_of[ok]], cell[ok]
     return sp.csr_matrix((np.ones(len(rows), dtype=bool), (rows, cols)), shape=(n_sites, n_cells))
